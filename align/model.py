@@ -1,0 +1,193 @@
+"""The one data model that flows through the pipeline.
+
+segment → embed → align → flag → export all pass the same objects along:
+a :class:`Document` (one side, a list of :class:`Sentence`), and an
+:class:`Alignment` (two documents plus a list of :class:`Pair`). The JSON
+written by :mod:`align.export` is exactly ``Alignment.to_dict()``; other tools
+read it, so fields are only ever added, never renamed or removed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class Flag:
+    """Something a reviewer should look at.
+
+    ``kind`` is a short machine-readable word (``encoding-damage``, ``caption``,
+    ``byline``, ``dateline``, ``number-only-in-target``, ``crossing``, ...).
+    ``span`` is the text it is about (for highlighting), ``value`` a normalised
+    form (``40``, ``2025-07-26``), ``side`` ``"src"``/``"tgt"`` for pair flags
+    and ``sentence`` the id of the sentence the span is in.
+    """
+
+    kind: str
+    span: str = ""
+    value: str = ""
+    side: str = ""
+    sentence: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v not in ("", None)}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Flag:
+        return cls(**d)
+
+
+@dataclass
+class Sentence:
+    """One sentence of one side.
+
+    ``text`` is what the file says (original script, mirror-site pinyin
+    annotations removed) and is what gets displayed and exported; ``norm`` is
+    what the encoder sees (Simplified script, unified punctuation widths).
+    Keeping both lets a translator export the Traditional original while the
+    model, trained mostly on Simplified, matches on the normalised form.
+    """
+
+    id: int
+    text: str
+    norm: str
+    paragraph: int
+    flags: list[Flag] = field(default_factory=list)
+
+    def has_flag(self, kind: str) -> bool:
+        return any(f.kind == kind for f in self.flags)
+
+    @property
+    def matchable(self) -> bool:
+        """Captions and bylines repeat or credit body text: never align or claim them."""
+        return not (self.has_flag("caption") or self.has_flag("byline"))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "text": self.text,
+            "norm": self.norm,
+            "paragraph": self.paragraph,
+            "flags": [f.to_dict() for f in self.flags],
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Sentence:
+        return cls(
+            id=int(d["id"]),
+            text=d["text"],
+            norm=d.get("norm", d["text"]),
+            paragraph=int(d.get("paragraph", 0)),
+            flags=[Flag.from_dict(f) for f in d.get("flags", [])],
+        )
+
+
+@dataclass
+class Document:
+    """One side of a pair: its language, where it came from and its sentences."""
+
+    lang: str
+    path: str
+    sentences: list[Sentence]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "lang": self.lang,
+            "path": self.path,
+            "sentences": [s.to_dict() for s in self.sentences],
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Document:
+        return cls(
+            lang=d["lang"],
+            path=d.get("path", ""),
+            sentences=[Sentence.from_dict(s) for s in d["sentences"]],
+        )
+
+
+@dataclass
+class Pair:
+    """A bead: source ids ↔ target ids; one side empty for an unmatched sentence.
+
+    ``score`` is a calibrated confidence in [0, 1] that the bead is right; for
+    an unmatched sentence it is the confidence that it really has no
+    counterpart.
+    """
+
+    src: list[int]
+    tgt: list[int]
+    score: float
+    flags: list[Flag] = field(default_factory=list)
+
+    @property
+    def matched(self) -> bool:
+        return bool(self.src) and bool(self.tgt)
+
+    def has_flag(self, kind: str) -> bool:
+        return any(f.kind == kind for f in self.flags)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "src": list(self.src),
+            "tgt": list(self.tgt),
+            "score": round(float(self.score), 4),
+            "flags": [f.to_dict() for f in self.flags],
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Pair:
+        return cls(
+            src=[int(i) for i in d["src"]],
+            tgt=[int(i) for i in d["tgt"]],
+            score=float(d.get("score", 0.0)),
+            flags=[Flag.from_dict(f) for f in d.get("flags", [])],
+        )
+
+
+@dataclass
+class Alignment:
+    """Two documents and the beads between them, plus how they were made.
+
+    ``signature`` records tool version, encoder, mode and every parameter that
+    changes the result, so any output can be reproduced (as sacrebleu does).
+    """
+
+    source: Document
+    target: Document
+    model: str
+    mode: str
+    pairs: list[Pair]
+    signature: dict[str, Any] = field(default_factory=dict)
+
+    def matched_pairs(self) -> list[Pair]:
+        return [p for p in self.pairs if p.matched]
+
+    def unmatched(self, side: str) -> list[Sentence]:
+        """Unmatched claims of one side ("src" or "tgt"): captions/bylines excluded."""
+        doc = self.source if side == "src" else self.target
+        other = "tgt" if side == "src" else "src"
+        ids = [i for p in self.pairs if not getattr(p, other) for i in getattr(p, side)]
+        return [doc.sentences[i] for i in ids if doc.sentences[i].matchable]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source.to_dict(),
+            "target": self.target.to_dict(),
+            "model": self.model,
+            "mode": self.mode,
+            "signature": self.signature,
+            "pairs": [p.to_dict() for p in self.pairs],
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Alignment:
+        return cls(
+            source=Document.from_dict(d["source"]),
+            target=Document.from_dict(d["target"]),
+            model=d.get("model", ""),
+            mode=d.get("mode", ""),
+            pairs=[Pair.from_dict(p) for p in d["pairs"]],
+            signature=d.get("signature", {}),
+        )
