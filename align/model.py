@@ -13,6 +13,12 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 
+# Sentence flags marking text that is metadata, not content: a photo caption
+# repeats the body, a byline credits a photographer, a dateline says where and
+# when the wire was filed. They are shown, never aligned, never claims.
+NOT_CLAIMS = ("caption", "byline", "dateline")
+
+
 @dataclass
 class Flag:
     """Something a reviewer should look at.
@@ -54,14 +60,17 @@ class Sentence:
     norm: str
     paragraph: int
     flags: list[Flag] = field(default_factory=list)
+    # Best counterparts on the other side, [(id, similarity)], best first: what a
+    # reviewer re-links to. Filled by the aligner; empty for a bare segmentation.
+    candidates: list[tuple[int, float]] = field(default_factory=list)
 
     def has_flag(self, kind: str) -> bool:
         return any(f.kind == kind for f in self.flags)
 
     @property
     def matchable(self) -> bool:
-        """Captions and bylines repeat or credit body text: never align or claim them."""
-        return not (self.has_flag("caption") or self.has_flag("byline"))
+        """False for captions, bylines and datelines (see NOT_CLAIMS)."""
+        return not any(self.has_flag(k) for k in NOT_CLAIMS)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -70,6 +79,7 @@ class Sentence:
             "norm": self.norm,
             "paragraph": self.paragraph,
             "flags": [f.to_dict() for f in self.flags],
+            "candidates": [[i, round(float(s), 4)] for i, s in self.candidates],
         }
 
     @classmethod
@@ -80,6 +90,7 @@ class Sentence:
             norm=d.get("norm", d["text"]),
             paragraph=int(d.get("paragraph", 0)),
             flags=[Flag.from_dict(f) for f in d.get("flags", [])],
+            candidates=[(int(i), float(s)) for i, s in d.get("candidates", [])],
         )
 
 
