@@ -10,6 +10,7 @@ folder because a rename is only atomic within one file system.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from pathlib import Path
@@ -36,7 +37,8 @@ def write_atomic(path: str | os.PathLike, data: str | bytes) -> Path:
         _write_synced(tmp, payload)
         os.replace(tmp, path)
     except BaseException as exc:  # Ctrl-C too: never leave the temporary file behind
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # e.g. the parent is a file: nothing was created
+            tmp.unlink(missing_ok=True)
         if isinstance(exc, OSError):
             raise InputError(str(path), f"cannot write: {exc.strerror or exc}") from exc
         raise

@@ -86,17 +86,24 @@ def primary_language(lang: str) -> str:
     return lang.strip().lower().replace("_", "-").split("-")[0]
 
 
+def xml_safe(text: str) -> str:
+    """``text`` without the characters XML 1.0 cannot carry."""
+    return _ILLEGAL_XML.sub("", text)
+
+
 def bead_text(doc: Document, ids: list[int], *, script: str = "original") -> str:
     """The text of one side of a bead, as a translator should see it.
 
     A multi-sentence bead is joined with a space, or with nothing for Chinese
     and Japanese. ``script="simplified"`` takes the normalised (Simplified)
     form of Chinese sentences; other languages always keep their text, since
-    their ``norm`` is encoder input, not something to export.
+    their ``norm`` is encoder input, not something to export. Characters
+    XML cannot carry are dropped here, so every output agrees on the text.
     """
     language = primary_language(doc.lang)
     simplified = script == "simplified" and language == "zh"
-    parts = [(doc.sentences[i].norm if simplified else doc.sentences[i].text).strip() for i in ids]
+    texts = [doc.sentences[i].norm if simplified else doc.sentences[i].text for i in ids]
+    parts = [xml_safe(t).strip() for t in texts]
     joiner = "" if language in NO_SPACE_LANGS else " "
     return joiner.join(p for p in parts if p)
 
@@ -104,11 +111,6 @@ def bead_text(doc: Document, ids: list[int], *, script: str = "original") -> str
 def flag_kinds(pair: Pair) -> list[str]:
     """Distinct flag kinds of a pair, first occurrence first (two numbers, one kind)."""
     return list(dict.fromkeys(f.kind for f in pair.flags))
-
-
-def xml_safe(text: str) -> str:
-    """``text`` without the characters XML 1.0 cannot carry."""
-    return _ILLEGAL_XML.sub("", text)
 
 
 def to_tmx(
@@ -141,15 +143,15 @@ def to_tmx(
     chosen = None if pairs is None else set(pairs)
 
     root = etree.Element("tmx", version=TMX_VERSION)
-    root.append(_header(alignment, src_lang))
+    root.append(_header(alignment, src_lang, {"x-script": script, "x-min-score": str(min_score)}))
     body = etree.SubElement(root, "body")
     for index, pair in enumerate(alignment.pairs):
         if not pair.matched or pair.score < min_score:
             continue
         if chosen is not None and index not in chosen:
             continue
-        src = xml_safe(bead_text(alignment.source, pair.src, script=script))
-        tgt = xml_safe(bead_text(alignment.target, pair.tgt, script=script))
+        src = bead_text(alignment.source, pair.src, script=script)
+        tgt = bead_text(alignment.target, pair.tgt, script=script)
         if src and tgt:
             body.append(_tu(alignment, index, pair, (src_lang, src), (tgt_lang, tgt), notes))
     return etree.tostring(
@@ -157,8 +159,8 @@ def to_tmx(
     )
 
 
-def _header(alignment: Alignment, src_lang: str) -> etree._Element:
-    """The header, with the run's signature so any TM entry can be traced and reproduced."""
+def _header(alignment: Alignment, src_lang: str, options: dict[str, str]) -> etree._Element:
+    """The header, with the run's signature and export options, so any TM can be reproduced."""
     header = etree.Element(
         "header",
         creationtool=TOOL_NAME,
@@ -176,6 +178,7 @@ def _header(alignment: Alignment, src_lang: str) -> etree._Element:
         "x-signature": signature,
         "x-source-file": alignment.source.path,
         "x-target-file": alignment.target.path,
+        **options,
     }
     for kind, value in props.items():
         _prop(header, kind, value)
