@@ -65,8 +65,16 @@ CONTROL_CHAR = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 # Plausibility is judged on this much decoded text: enough for a verdict,
 # cheap on a 50 MB file.
 PLAUSIBILITY_SAMPLE_CHARS = 20_000
-# CJK punctuation and full-width forms commonly found in Chinese prose.
+# CJK punctuation and full-width forms commonly found in Chinese prose, and
+# the tone-marked vowels of pinyin, which GBK and HKSCS also encode.
 CJK_PUNCTUATION = set("。，、；：？！“”‘’（）《》〈〉「」『』【】…—·～　．％")
+PINYIN_VOWELS = set("āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü")
+# cp1252 text: at least this share of its non-ASCII characters are letters or
+# typographic punctuation, and at most this share of its letters are accented
+# (French has about 4%, German 2%).
+MIN_WESTERN_PLAUSIBILITY = 0.95
+MAX_ACCENTED_SHARE = 0.3
+WESTERN_PUNCTUATION = set("‘’‚“”„–—…€•«»°·©®™§¿¡\xa0")
 
 
 def read_text(path: str | Path) -> str:
@@ -119,9 +127,10 @@ def decode_bytes(data: bytes, where: str = "<bytes>") -> str:
     """Decode text whose encoding is not declared.
 
     Order: a BOM; UTF-16 recognised by its NULs; strict UTF-8 (by far the
-    most common, and random bytes almost never pass it); the legacy Chinese
-    encodings, judged by how plausible the Chinese they give is; then
-    charset-normalizer for everything else (Latin-1, Shift_JIS, ...).
+    most common, and random bytes almost never pass it), or UTF-8 with a few
+    corrupt bytes; the legacy Chinese encodings and then cp1252, each judged
+    by how plausible the text it gives is; then charset-normalizer for
+    everything else (cp1250, Shift_JIS, KOI8-R, ...).
     """
     for bom, encoding in BOMS:
         if data.startswith(bom):
@@ -132,13 +141,11 @@ def decode_bytes(data: bytes, where: str = "<bytes>") -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as e:
         first_bad = e.start
-    text = _decode_legacy_cjk(data) or _decode_damaged_utf8(data)
+    text = _decode_damaged_utf8(data) or _decode_legacy_cjk(data) or _decode_western(data) \
+        or _charset_normalizer(data)
     if text is None:
-        match = charset_normalizer.from_bytes(data).best()
-        text = str(match) if match is not None else None
-    if text is None:
-        raise InputError(where, "cannot decode the text: not UTF-8, UTF-16, GB18030/GBK or Big5 "
-                                f"(first bad byte at offset {first_bad}); save it as UTF-8")
+        raise InputError(where, "cannot decode the text in any known encoding (not UTF-8: "
+                                f"bad byte at offset {first_bad}); save it as UTF-8")
     return text
 
 
@@ -184,7 +191,9 @@ def _cjk_plausibility(text: str) -> float:
     non_ascii = NON_ASCII.findall(text[:PLAUSIBILITY_SAMPLE_CHARS])
     if not non_ascii:
         return 0.0
-    return sum(c in CJK_PUNCTUATION or _is_common_han(c) for c in non_ascii) / len(non_ascii)
+    plausible = sum(c in CJK_PUNCTUATION or c in PINYIN_VOWELS or _is_common_han(c)
+                    for c in non_ascii)
+    return plausible / len(non_ascii)
 
 
 @cache
@@ -202,6 +211,35 @@ def _is_common_han(char: str) -> bool:
         return len(big5) == 2 and 0xA440 <= int.from_bytes(big5, "big") <= 0xC67E
     except UnicodeEncodeError:
         return False
+
+
+def _decode_western(data: bytes) -> str | None:
+    """cp1252 (what "Latin-1" files really are) if it gives Western European text.
+
+    charset-normalizer cannot tell cp1252 from cp1250 on a short French text
+    (très → trčs). Real Western text is mostly ASCII letters with a few
+    accented ones; Cyrillic or Greek bytes read as cp1252 give nearly all
+    accented letters, and Central European ones give symbols (ł → ³).
+    """
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        return None
+    sample = text[:PLAUSIBILITY_SAMPLE_CHARS]
+    non_ascii = NON_ASCII.findall(sample)
+    letters = sum(1 for c in sample if c.isalpha())
+    western = sum(1 for c in non_ascii if c.isalpha() or c in WESTERN_PUNCTUATION)
+    if western < MIN_WESTERN_PLAUSIBILITY * len(non_ascii) \
+            or len(non_ascii) > MAX_ACCENTED_SHARE * letters:
+        return None
+    return text
+
+
+def _charset_normalizer(data: bytes) -> str | None:
+    """charset-normalizer's best guess, UTF-16/32 excluded: without NUL bytes
+    (checked before) a text file is not UTF-16, whatever short input suggests."""
+    matches = [m for m in charset_normalizer.from_bytes(data) if not m.encoding.startswith("utf")]
+    return str(matches[0]) if matches else None
 
 
 def _decode_damaged_utf8(data: bytes) -> str | None:
@@ -296,10 +334,6 @@ UNDETERMINED = "und"
 LANGUAGE_NAMES = {"zh": "Chinese", "ja": "Japanese", "ko": "Korean", "en": "English",
                   "de": "German", "fr": "French", "es": "Spanish", "it": "Italian",
                   "ru": "Russian", "pt": "Portuguese", "nl": "Dutch"}
-# Languages written with Han characters: asking for one of these on a text
-# without any, or for another language on mostly-Han text, is a mistake.
-HAN_LANGUAGES = {"zh", "ja"}
-
 
 def detect_lang(text: str) -> str:
     """ISO 639-1 code of the text's language ("und" if it has no letters).
@@ -330,10 +364,9 @@ def _check_lang(text: str, lang: str, where: str) -> str:
         raise InputError(where, f"not a language code: {lang!r} (use e.g. zh, en, de)")
     lang = re.split("[-_]", lang)[0].lower()
     name = LANGUAGE_NAMES.get(lang, lang)
-    has_han = HAN_CHAR.search(text) is not None
-    if lang in HAN_LANGUAGES and not has_han:
-        raise InputError(where, f"expected {name} text but found none (no Chinese characters)")
-    if lang not in HAN_LANGUAGES and detect_lang(text) == "zh":
+    if lang == "zh" and not HAN_CHAR.search(text):
+        raise InputError(where, "expected Chinese text but found none (no Chinese characters)")
+    if lang not in ("zh", "ja") and detect_lang(text) == "zh":
         raise InputError(where, f"expected {name} text but found Chinese")
     return lang
 
@@ -345,8 +378,9 @@ def document_from_text(text: str, lang: str, path: str = "", presplit: bool = Fa
     """Split text into flagged, normalised sentences.
 
     A paragraph is a non-blank line. With ``presplit`` every non-blank line is
-    one sentence exactly as given (the one-sentence-per-line format of gold
-    sets) and blank lines separate paragraphs.
+    one sentence exactly as given, only trimmed and with pinyin glosses
+    removed (the one-sentence-per-line format of gold sets), and blank lines
+    separate paragraphs. ``path`` is only recorded, and named in errors.
     """
     where = path or "<text>"
     if not text.strip():
