@@ -1,0 +1,180 @@
+"""The ``align`` command: a thin layer over the library (``python -m align`` works too).
+
+Bad input never produces a traceback: every :class:`~align.errors.InputError`
+becomes one line ``align: <file or option>: <problem>`` and exit code 2, and
+nothing half-written is left behind (outputs are written atomically, all at
+the end).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from pathlib import Path
+
+from tqdm import tqdm
+
+from . import __version__
+from .embed import known_models
+from .errors import InputError
+from .evaluate import format_beads, score_paths
+from .export import summary, write_outputs
+from .pipeline import MODES, align_files
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+FLAGSHIP = "waic2025"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except InputError as exc:
+        print(f"align: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("align: interrupted; nothing was written for the unfinished pair", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="align", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"zhen-align {__version__}")
+    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    p = sub.add_parser("pair", help="align two files and write JSON, TMX and TSV")
+    p.add_argument("source", help="source file (txt, md, html; encoding detected)")
+    p.add_argument("target", help="target file")
+    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--name", help="output file name stem (default: source file stem)")
+    p.add_argument("--beads", action="store_true",
+                   help="also print the alignment as beads ([0, 1]:[2]) for scoring against gold")
+    _alignment_options(p)
+    p.set_defaults(run=_run_pair)
+
+    d = sub.add_parser("demo", help="align the flagship pair from corpus/ (Xinhua zh vs English coverage)")
+    d.add_argument("--out", default="out", help="output folder (default: out)")
+    d.add_argument("--model", default="default", help="embedding model (default: the embedded offline one)")
+    d.set_defaults(run=_run_demo)
+
+    e = sub.add_parser("eval", help="score test beads against gold (Vecalign/Bertalign semantics)")
+    e.add_argument("gold", help="gold .align file or folder")
+    e.add_argument("test", help="test .align file or folder")
+    e.set_defaults(run=_run_eval)
+    return parser
+
+
+def _alignment_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", default="default",
+                   help="embedding model: a name from models.txt or a local sentence-transformers "
+                        "folder (default: the embedded offline model)")
+    p.add_argument("--mode", default="auto", choices=MODES,
+                   help="parallel = translation (monotonic, n-m beads); comparable = coverage "
+                        "(reordered, most sentences unmatched); auto decides from the texts")
+    p.add_argument("--src-lang", help="source language code (default: detected)")
+    p.add_argument("--tgt-lang", help="target language code (default: detected)")
+    p.add_argument("--presplit", action="store_true",
+                   help="input is one sentence per line: no re-segmentation")
+    p.add_argument("--min-score", type=float, default=0.5,
+                   help="lowest confidence of a pair exported to TMX (default: 0.5)")
+    p.add_argument("--script", choices=("original", "simplified"), default="original",
+                   help="Chinese script written to TMX/TSV: as read, or Simplified (default: original)")
+    p.add_argument("--src-code", help="TMX xml:lang of the source (default from language, e.g. zh-CN)")
+    p.add_argument("--tgt-code", help="TMX xml:lang of the target (default from language, e.g. en-US)")
+
+
+class _Bar:
+    """Turns pipeline progress callbacks into one tqdm bar per stage."""
+
+    def __init__(self) -> None:
+        self.stage, self.bar = None, None
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if stage != self.stage:
+            self.close()
+            self.stage = stage
+            self.bar = tqdm(total=total, desc=stage, unit="sent" if stage == "embedding" else "step",
+                            leave=False, file=sys.stderr)
+        self.bar.total = total
+        self.bar.n = done
+        self.bar.refresh()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+def _align_and_write(source, target, out: Path, name: str, args) -> dict:
+    bar = _Bar()
+    try:
+        alignment = align_files(source, target, model=args.model, mode=args.mode,
+                                src_lang=args.src_lang, tgt_lang=args.tgt_lang,
+                                presplit=args.presplit, progress=bar)
+    finally:
+        bar.close()
+    tmx_options = {"min_score": args.min_score, "script": args.script,
+                   "src_code": args.src_code, "tgt_code": args.tgt_code}
+    paths = write_outputs(alignment, out, name, tmx_options=tmx_options)
+    return {"alignment": alignment, "paths": paths}
+
+
+def _print_summary(result: dict) -> None:
+    alignment, paths = result["alignment"], result["paths"]
+    s = summary(alignment)
+    print(f"{alignment.source.path} ({alignment.source.lang}) -> "
+          f"{alignment.target.path} ({alignment.target.lang}): {alignment.mode} mode, "
+          f"model {alignment.model}")
+    print(f"  {s['matched']} aligned pairs, {s['flagged']} with flagged details; unmatched claims: "
+          f"{s['unmatched_src']} source, {s['unmatched_tgt']} target sentences")
+    for kind, path in paths.items():
+        print(f"  {kind.upper():4} {path}")
+
+
+def _run_pair(args) -> int:
+    name = args.name or Path(args.source).stem
+    result = _align_and_write(args.source, args.target, Path(args.out), name, args)
+    if args.beads:
+        print(format_beads(result["alignment"].pairs), end="")
+    else:
+        _print_summary(result)
+    return 0
+
+
+def _run_demo(args) -> int:
+    with open(CORPUS / "manifest.tsv", encoding="utf-8") as f:
+        rows = {r["id"]: r for r in csv.DictReader(f, delimiter="\t")}
+    row = rows[FLAGSHIP]
+    ns = argparse.Namespace(model=args.model, mode=row["mode"], src_lang=row["src_lang"],
+                            tgt_lang=row["tgt_lang"], presplit=False, min_score=0.5,
+                            script="original", src_code=None, tgt_code=None)
+    result = _align_and_write(CORPUS / row["source"], CORPUS / row["target"], Path(args.out),
+                              FLAGSHIP, ns)
+    _print_summary(result)
+    print("\nUnmatched claims (source):")
+    for s in result["alignment"].unmatched("src"):
+        print(f"  [{s.id}] {s.text}")
+    print("Unmatched claims (target):")
+    for s in result["alignment"].unmatched("tgt"):
+        print(f"  [{s.id}] {s.text}")
+    print(f"\nReview it: streamlit run {ROOT / 'ui' / 'app.py'}")
+    return 0
+
+
+def _run_eval(args) -> int:
+    result = score_paths(args.gold, args.test)
+    for kind in ("strict", "lax"):
+        r = result[kind]
+        print(f"{kind:6} precision {r['precision']:.3f}  recall {r['recall']:.3f}  f1 {r['f1']:.3f}")
+    return 0
+
+
+def models_help() -> str:
+    return "\n".join(f"  {name}: {about}" for name, about in known_models().items())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

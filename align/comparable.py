@@ -1,0 +1,128 @@
+"""Alignment of comparable texts: news coverage against its source.
+
+Coverage reorders, summarises and leaves most of the source out, so there is
+no monotone path to find. Instead every sentence looks for its best
+counterpart anywhere on the other side, and a link is kept only when it
+stands out from that sentence's other options: the *ratio margin* of Artetxe
+& Schwenk (2019), ``cos(x, y) / mean(kNN(x) ∪ kNN(y))``. Raw cosines do not
+transfer between models (e5 crowds zh/en cosines into 0.77-0.89, USE spreads
+them over 0.1-0.7); margins do, which is what makes one threshold work.
+
+A link is kept if it is the best for either of its two sentences, so one
+English sentence can summarise two Chinese ones (and vice versa); linked
+sentences are grouped into beads by connected components.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class ComparableParams:
+    """Every knob that changes a comparable alignment (recorded in the output signature)."""
+
+    k: int = 4
+    """Neighbours in the margin's denominator (capped by the smaller side's size)."""
+    threshold: float = 1.06
+    """Margin at which a link is a coin flip; calibrated confidence is 0.5 there."""
+    slope: float = 0.03
+    """Margin change that moves the confidence by one logit."""
+    max_bead: int = 4
+    """Most sentences one bead may gather on one side."""
+
+
+def margins(sim: np.ndarray, k: int) -> np.ndarray:
+    """Ratio margin of every cell of a similarity matrix."""
+    n, m = sim.shape
+    kr, kc = min(k, m), min(k, n)
+    row = np.sort(sim, axis=1)[:, -kr:].mean(axis=1)
+    col = np.sort(sim, axis=0)[-kc:, :].mean(axis=0)
+    denom = (row[:, None] + col[None, :]) / 2
+    return sim / np.where(np.abs(denom) < 1e-9, 1e-9, denom)
+
+
+def confidence(margin: np.ndarray | float, p: ComparableParams) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-(np.asarray(margin) - p.threshold) / p.slope))
+
+
+def align_comparable(src: np.ndarray, tgt: np.ndarray, p: ComparableParams = ComparableParams()):
+    """Return ``[(src_ids, tgt_ids, confidence)]``: linked beads, then unmatched sentences."""
+    n, m = len(src), len(tgt)
+    if n == 0 or m == 0:
+        return [([i], [], 1.0) for i in range(n)] + [([], [j], 1.0) for j in range(m)]
+    mar = margins(src @ tgt.T, p.k)
+    links = {(i, int(mar[i].argmax())) for i in range(n)} | {(int(mar[:, j].argmax()), j) for j in range(m)}
+    links = {(i, j) for i, j in links if mar[i, j] >= p.threshold}
+    beads = []
+    for s, t in _components(links):
+        s, t = _trim(s, t, mar, p.max_bead)
+        conf = float(confidence(np.mean([mar[i, j] for i in s for j in t if (i, j) in links] or
+                                        [mar[np.ix_(s, t)].max()]), p))
+        beads.append((s, t, conf))
+    linked_s = {i for s, _, _ in beads for i in s}
+    linked_t = {j for _, t, _ in beads for j in t}
+    best_s, best_t = mar.max(axis=1), mar.max(axis=0)
+    beads += [([i], [], float(1 - confidence(best_s[i], p))) for i in range(n) if i not in linked_s]
+    beads += [([], [j], float(1 - confidence(best_t[j], p))) for j in range(m) if j not in linked_t]
+    return beads
+
+
+def _components(links: set[tuple[int, int]]) -> list[tuple[list[int], list[int]]]:
+    """Group links sharing a sentence into beads (union-find over both sides)."""
+    parent: dict[tuple[str, int], tuple[str, int]] = {}
+
+    def find(x):
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for i, j in links:
+        parent[find(("s", i))] = find(("t", j))
+    groups: dict[tuple[str, int], tuple[list[int], list[int]]] = {}
+    for i, j in links:
+        s, t = groups.setdefault(find(("s", i)), ([], []))
+        s.append(i)
+        t.append(j)
+    return [(sorted(set(s)), sorted(set(t))) for s, t in groups.values()]
+
+
+def _trim(s: list[int], t: list[int], mar: np.ndarray, most: int):
+    """Keep a bead readable: drop its weakest sentences beyond ``most`` per side."""
+    if len(s) > most:
+        s = sorted(sorted(s, key=lambda i: -mar[i, t].max())[:most])
+    if len(t) > most:
+        t = sorted(sorted(t, key=lambda j: -mar[s, j].max())[:most])
+    return s, t
+
+
+def crossing(beads: list[tuple[list[int], list[int]]]) -> set[int]:
+    """Indices of linked beads that break target order (outside the longest increasing run).
+
+    A reviewer needs to know a link jumps: it is the English reordering the
+    story, not a misalignment, but it deserves a second look.
+    """
+    linked = [(k, min(s), min(t)) for k, (s, t) in enumerate(beads) if s and t]
+    linked.sort(key=lambda x: x[1])
+    tails: list[int] = []  # patience sorting for the longest increasing subsequence
+    tail_idx: list[int] = []
+    prev = [-1] * len(linked)
+    for pos, (_, _, t) in enumerate(linked):
+        lo = int(np.searchsorted(tails, t))
+        if lo == len(tails):
+            tails.append(t)
+            tail_idx.append(pos)
+        else:
+            tails[lo] = t
+            tail_idx[lo] = pos
+        prev[pos] = tail_idx[lo - 1] if lo > 0 else -1
+    keep = set()
+    pos = tail_idx[-1] if tail_idx else -1
+    while pos >= 0:
+        keep.add(linked[pos][0])
+        pos = prev[pos]
+    return {k for k, _, _ in linked if k not in keep}

@@ -1,0 +1,140 @@
+"""End to end: two documents in, one :class:`~align.model.Alignment` out.
+
+segment (:mod:`align.ingest`) → embed (:mod:`align.embed`) → align
+(:mod:`align.parallel` or :mod:`align.comparable`) → flag (:mod:`align.claims`).
+Captions, bylines and datelines are taken out before aligning (they repeat or
+credit the body, so they would steal its links) and put back as 1-0 beads.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__, claims, comparable, parallel
+from .embed import Encoder, Progress, load_encoder
+from .errors import InputError
+from .ingest import load_document
+from .model import Alignment, Document, Flag, Pair
+
+MODES = ("auto", "parallel", "comparable")
+CANDIDATES = 5
+# Auto mode: a translation has mutual best matches for most sentences of the
+# longer side, in order; coverage has few, and they jump around.
+PARALLEL_COVERAGE = 0.5
+PARALLEL_ORDER = 0.8
+
+
+def align_files(src_path: str | Path, tgt_path: str | Path, *, model: str | Encoder = "default",
+                mode: str = "auto", src_lang: str | None = None, tgt_lang: str | None = None,
+                presplit: bool = False, progress: Progress | None = None) -> Alignment:
+    """Read, segment and align two files (see :func:`align_documents`)."""
+    source = load_document(src_path, src_lang, presplit=presplit)
+    target = load_document(tgt_path, tgt_lang, presplit=presplit)
+    encoder = load_encoder(model) if isinstance(model, str) else model
+    return align_documents(source, target, encoder, mode=mode, progress=progress)
+
+
+def align_documents(source: Document, target: Document, encoder: Encoder, *, mode: str = "auto",
+                    parallel_params: parallel.ParallelParams = parallel.ParallelParams(),
+                    comparable_params: comparable.ComparableParams = comparable.ComparableParams(),
+                    progress: Progress | None = None) -> Alignment:
+    if mode not in MODES:
+        raise InputError("--mode", f"unknown mode {mode!r}: use one of {', '.join(MODES)}")
+    for doc in (source, target):
+        if not doc.sentences:
+            raise InputError(doc.path or doc.lang, "no sentences to align")
+    src_ids = [s.id for s in source.sentences if s.matchable]
+    tgt_ids = [s.id for s in target.sentences if s.matchable]
+    texts = [source.sentences[i].norm for i in src_ids] + [target.sentences[j].norm for j in tgt_ids]
+    vecs = encoder.encode(texts, progress)
+    src_vecs, tgt_vecs = vecs[: len(src_ids)], vecs[len(src_ids):]
+    if progress:
+        progress("aligning", 0, 1)
+
+    if mode == "auto":
+        mode = detect_mode(src_vecs, tgt_vecs, comparable_params)
+    if mode == "parallel":
+        beads = _align_parallel(source, target, src_ids, tgt_ids, src_vecs, tgt_vecs, parallel_params)
+        params = dataclasses.asdict(parallel_params)
+    else:
+        beads = comparable.align_comparable(src_vecs, tgt_vecs, comparable_params)
+        beads = [([src_ids[i] for i in s], [tgt_ids[j] for j in t], c) for s, t, c in beads]
+        params = dataclasses.asdict(comparable_params)
+
+    pairs = _with_metadata_beads([Pair(s, t, c) for s, t, c in beads], source, target)
+    if mode == "comparable":
+        for k in comparable.crossing([(p.src, p.tgt) for p in pairs]):
+            pairs[k].flags.append(Flag("crossing"))
+    _fill_candidates(source, target, src_ids, tgt_ids, src_vecs, tgt_vecs)
+    alignment = Alignment(
+        source=source, target=target, model=encoder.name, mode=mode, pairs=pairs,
+        signature={"tool": f"zhen-align {__version__}", "encoder": encoder.name, "mode": mode,
+                   "params": params},
+    )
+    claims.flag_claims(alignment)
+    if progress:
+        progress("aligning", 1, 1)
+    return alignment
+
+
+def detect_mode(src: np.ndarray, tgt: np.ndarray, p: comparable.ComparableParams) -> str:
+    """'parallel' when mutual best matches cover most of the longer side, in order."""
+    if len(src) == 0 or len(tgt) == 0:
+        return "comparable"
+    mar = comparable.margins(src @ tgt.T, p.k)
+    best_t, best_s = mar.argmax(axis=1), mar.argmax(axis=0)
+    mutual = [(i, int(best_t[i])) for i in range(len(src))
+              if best_s[best_t[i]] == i and mar[i, best_t[i]] >= p.threshold]
+    coverage = len(mutual) / max(len(src), len(tgt))
+    crossing = comparable.crossing([([i], [j]) for i, j in mutual])
+    in_order = 1 - len(crossing) / max(len(mutual), 1)
+    return "parallel" if coverage >= PARALLEL_COVERAGE and in_order >= PARALLEL_ORDER else "comparable"
+
+
+def _align_parallel(source, target, src_ids, tgt_ids, src_vecs, tgt_vecs, p):
+    src_chars = np.array([len(source.sentences[i].norm) for i in src_ids], dtype=float)
+    tgt_chars = np.array([len(target.sentences[j].norm) for j in tgt_ids], dtype=float)
+    sw = parallel.windows_from_singles(src_vecs, src_chars, p.max_side)
+    tw = parallel.windows_from_singles(tgt_vecs, tgt_chars, p.max_side)
+    beads = parallel.align_parallel(sw, tw, p)
+    return [([src_ids[i] for i in s], [tgt_ids[j] for j in t], c) for s, t, c in beads]
+
+
+def _with_metadata_beads(pairs: list[Pair], source: Document, target: Document) -> list[Pair]:
+    """Put captions/bylines/datelines back, each as its own bead, in reading order."""
+    out = list(pairs)
+    for side, doc in (("src", source), ("tgt", target)):
+        for s in doc.sentences:
+            if not s.matchable:
+                out.append(Pair([s.id], [], 1.0) if side == "src" else Pair([], [s.id], 1.0))
+    # Reading order of the source; target-only beads sit after the source
+    # sentence that precedes them in the target's own order.
+    return sorted(out, key=lambda p: _reading_key(p, pairs))
+
+
+def _reading_key(pair: Pair, linked: list[Pair]) -> tuple[float, float]:
+    if pair.src:
+        return (min(pair.src), 0.0)
+    j = min(pair.tgt)
+    before = [min(p.src) for p in linked if p.src and p.tgt and max(p.tgt) < j]
+    return (max(before) + 0.5 if before else -0.5, j)
+
+
+def _fill_candidates(source, target, src_ids, tgt_ids, src_vecs, tgt_vecs) -> None:
+    """Store each sentence's best counterparts so a reviewer can re-link in one click."""
+    if not src_ids or not tgt_ids:
+        return
+    for ids, vecs, other_ids, other_vecs, doc in (
+        (src_ids, src_vecs, tgt_ids, tgt_vecs, source),
+        (tgt_ids, tgt_vecs, src_ids, src_vecs, target),
+    ):
+        k = min(CANDIDATES, len(other_ids))
+        for start in range(0, len(ids), 1024):
+            sims = vecs[start:start + 1024] @ other_vecs.T
+            top = np.argsort(-sims, axis=1)[:, :k]
+            for row, idx in enumerate(top):
+                doc.sentences[ids[start + row]].candidates = [
+                    (other_ids[c], float(sims[row, c])) for c in idx]
