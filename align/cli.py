@@ -16,7 +16,9 @@ from pathlib import Path
 from tqdm import tqdm
 
 from . import __version__
+from .batch import BatchOptions, find_jobs, format_report, run_batch
 from .embed import known_models
+from .engines import ENGINES
 from .errors import InputError
 from .evaluate import format_beads, score_paths
 from .export import summary, write_outputs
@@ -59,6 +61,22 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--out", default="out", help="output folder (default: out)")
     d.add_argument("--model", default="default", help="embedding model (default: the embedded offline one)")
     d.set_defaults(run=_run_demo)
+
+    b = sub.add_parser("batch", help="align every pair of a manifest (CSV/TSV/JSONL) or folder "
+                                     "(x.zh.txt <-> x.en.txt); rerun to resume")
+    b.add_argument("pairs", metavar="MANIFEST|FOLDER",
+                   help="manifest with columns source, target (optional id, src_lang, tgt_lang, "
+                        "mode; paths relative to it), or a folder of <name>.<lang>.txt files")
+    b.add_argument("--out", required=True, help="output folder (per-pair files, batch.tmx, "
+                                                "batch-summary.tsv)")
+    b.add_argument("--workers", type=int,
+                   help="worker processes (default: 1 locally, every CPU of a Ray cluster)")
+    b.add_argument("--engine", choices=ENGINES, default="local",
+                   help="local processes, or a Ray cluster (pip install 'zhen-align[ray]')")
+    b.add_argument("--ray-address", help="Ray cluster to use (ray://HEAD:10001, or auto on a "
+                                         "cluster node); default: start a local one")
+    _alignment_options(b)
+    b.set_defaults(run=_run_batch)
 
     e = sub.add_parser("eval", help="score test beads against gold (Vecalign/Bertalign semantics)")
     e.add_argument("gold", help="gold .align file or folder")
@@ -162,6 +180,18 @@ def _run_demo(args) -> int:
         print(f"  [{s.id}] {s.text}")
     print(f"\nReview it: streamlit run {ROOT / 'ui' / 'app.py'}")
     return 0
+
+
+def _run_batch(args) -> int:
+    jobs = find_jobs(args.pairs, src_lang=args.src_lang, tgt_lang=args.tgt_lang)
+    options = BatchOptions(model=args.model, mode=args.mode, src_lang=args.src_lang,
+                           tgt_lang=args.tgt_lang, presplit=args.presplit,
+                           min_score=args.min_score, script=args.script,
+                           src_code=args.src_code, tgt_code=args.tgt_code)
+    report = run_batch(jobs, args.out, options, engine=args.engine, workers=args.workers,
+                       address=args.ray_address, show_progress=True)
+    print(format_report(report))
+    return 1 if report.failures else 0
 
 
 def _run_eval(args) -> int:
