@@ -8,13 +8,24 @@ stands out from that sentence's other options: the *ratio margin* of Artetxe
 transfer between models (e5 crowds zh/en cosines into 0.77-0.89, USE spreads
 them over 0.1-0.7); margins do, which is what makes one threshold work.
 
-A link is kept if it is the best for either of its two sentences, so one
-English sentence can summarise two Chinese ones (and vice versa); linked
-sentences are grouped into beads by connected components.
+Coverage also packs a source sentence into one clause of a longer sentence
+("Also on July 26, the conference adopted the Action Plan, which calls on all
+parties to ..." ↔ 大會發表《行動計劃》). Whole-sentence similarity dilutes such
+a match, so long sentences are also embedded clause by clause and a pair
+scores the best of its whole-sentence and clause-level similarities.
+
+A link is kept if it is the best for either of its two sentences and clears
+the threshold, or — a weaker margin, but corroborated — if the two sentences
+are each other's best both on whole sentences and on clauses. One English
+sentence can summarise two adjacent Chinese ones (and vice versa); linked
+sentences are grouped into beads by connected components, and a component
+that gathers far-apart sentences keeps only its strongest link, because a
+translator merges neighbours, not sentences from different paragraphs.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,6 +39,10 @@ class ComparableParams:
     """Neighbours in the margin's denominator (capped by the smaller side's size)."""
     threshold: float = 1.06
     """Margin at which a link is a coin flip; calibrated confidence is 0.5 there."""
+    mutual_threshold: float = 1.03
+    """Lower margin accepted for links that are mutual best on both sentences and clauses."""
+    clause_chars: tuple[int, int] = (15, 50)
+    """Shortest clause worth embedding on its own: (Han-script, other scripts), in characters."""
     slope: float = 0.03
     """Margin change that moves the confidence by one logit."""
     max_bead: int = 4
@@ -48,19 +63,76 @@ def confidence(margin: np.ndarray | float, p: ComparableParams) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-(np.asarray(margin) - p.threshold) / p.slope))
 
 
-def align_comparable(src: np.ndarray, tgt: np.ndarray, p: ComparableParams = ComparableParams()):
+def clauses(text: str, lang: str, p: ComparableParams = ComparableParams()) -> list[str]:
+    """Split a long sentence at commas/semicolons/colons into clauses of a useful length.
+
+    Returns [] for a sentence that does not split (it is its own only clause).
+    """
+    shortest = p.clause_chars[0] if lang.startswith(("zh", "ja")) else p.clause_chars[1]
+    pieces = [x for x in _CLAUSE_END.split(text) if x.strip()]
+    out: list[str] = []
+    for piece in pieces:
+        if out and len(out[-1]) < shortest:
+            out[-1] = f"{out[-1]} {piece}" if piece[:1].isascii() else out[-1] + piece
+        else:
+            out.append(piece)
+    if len(out) > 1 and len(out[-1]) < shortest:
+        tail = out.pop()
+        out[-1] = f"{out[-1]} {tail}" if tail[:1].isascii() else out[-1] + tail
+    return out if len(out) > 1 else []
+
+
+_CLAUSE_END = re.compile(r"(?<=[,;:，；：、])\s*")
+
+
+@dataclass
+class View:
+    """One side's embeddings: whole sentences, plus clauses and the sentence each belongs to."""
+
+    sentences: np.ndarray
+    clauses: np.ndarray
+    owner: np.ndarray
+
+
+def clause_similarity(src: View, tgt: View) -> np.ndarray:
+    """Best of whole-sentence and clause-vs-sentence similarity for every pair."""
+    sim = src.sentences @ tgt.sentences.T
+    if len(src.clauses):
+        np.maximum.at(sim, src.owner, src.clauses @ tgt.sentences.T)
+    if len(tgt.clauses):
+        np.maximum.at(sim.T, tgt.owner, tgt.clauses @ src.sentences.T)
+    return sim
+
+
+def _best_links(mar: np.ndarray) -> set[tuple[int, int]]:
+    n, m = mar.shape
+    return {(i, int(mar[i].argmax())) for i in range(n)} | {(int(mar[:, j].argmax()), j) for j in range(m)}
+
+
+def _mutual(mar: np.ndarray) -> set[tuple[int, int]]:
+    best_t, best_s = mar.argmax(axis=1), mar.argmax(axis=0)
+    return {(i, int(best_t[i])) for i in range(len(mar)) if best_s[best_t[i]] == i}
+
+
+def align_comparable(src: View, tgt: View, p: ComparableParams = ComparableParams()):
     """Return ``[(src_ids, tgt_ids, confidence)]``: linked beads, then unmatched sentences."""
-    n, m = len(src), len(tgt)
+    n, m = len(src.sentences), len(tgt.sentences)
     if n == 0 or m == 0:
         return [([i], [], 1.0) for i in range(n)] + [([], [j], 1.0) for j in range(m)]
-    mar = margins(src @ tgt.T, p.k)
-    links = {(i, int(mar[i].argmax())) for i in range(n)} | {(int(mar[:, j].argmax()), j) for j in range(m)}
-    links = {(i, j) for i, j in links if mar[i, j] >= p.threshold}
+    whole = margins(src.sentences @ tgt.sentences.T, p.k)
+    mar = np.maximum(whole, margins(clause_similarity(src, tgt), p.k))
+    corroborated = _mutual(whole) & _mutual(mar)
+    links = {(i, j) for i, j in _best_links(mar)
+             if mar[i, j] >= p.threshold or ((i, j) in corroborated and mar[i, j] >= p.mutual_threshold)}
     beads = []
     for s, t in _components(links):
         s, t = _trim(s, t, mar, p.max_bead)
-        conf = float(confidence(np.mean([mar[i, j] for i in s for j in t if (i, j) in links] or
-                                        [mar[np.ix_(s, t)].max()]), p))
+        s, t = _neighbours_only(s, t, mar)
+        kept = [(i, j) for i in s for j in t if (i, j) in links] or [max(
+            ((i, j) for i in s for j in t), key=lambda ij: mar[ij])]
+        # Calibrated against the bar each link had to clear.
+        bar = {ij: p.mutual_threshold if ij in corroborated else p.threshold for ij in kept}
+        conf = float(np.mean([confidence(mar[ij] + p.threshold - bar[ij], p) for ij in kept]))
         beads.append((s, t, conf))
     linked_s = {i for s, _, _ in beads for i in s}
     linked_t = {j for _, t, _ in beads for j in t}
@@ -98,6 +170,21 @@ def _trim(s: list[int], t: list[int], mar: np.ndarray, most: int):
     if len(t) > most:
         t = sorted(sorted(t, key=lambda j: -mar[s, j].max())[:most])
     return s, t
+
+
+def _neighbours_only(s: list[int], t: list[int], mar: np.ndarray):
+    """Keep the run of adjacent sentences around the strongest link on each side."""
+    i, j = np.unravel_index(np.argmax(mar[np.ix_(s, t)]), (len(s), len(t)))
+    return _adjacent_run(s, s[i]), _adjacent_run(t, t[j])
+
+
+def _adjacent_run(ids: list[int], centre: int) -> list[int]:
+    run = [centre]
+    while run[0] - 1 in ids:
+        run.insert(0, run[0] - 1)
+    while run[-1] + 1 in ids:
+        run.append(run[-1] + 1)
+    return run
 
 
 def crossing(beads: list[tuple[list[int], list[int]]]) -> set[int]:

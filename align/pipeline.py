@@ -60,7 +60,9 @@ def align_documents(source: Document, target: Document, encoder: Encoder, *, mod
         beads = _align_parallel(source, target, src_ids, tgt_ids, src_vecs, tgt_vecs, parallel_params)
         params = dataclasses.asdict(parallel_params)
     else:
-        beads = comparable.align_comparable(src_vecs, tgt_vecs, comparable_params)
+        views = [_view(doc, ids, vecs, encoder, comparable_params) for doc, ids, vecs in
+                 ((source, src_ids, src_vecs), (target, tgt_ids, tgt_vecs))]
+        beads = comparable.align_comparable(*views, comparable_params)
         beads = [([src_ids[i] for i in s], [tgt_ids[j] for j in t], c) for s, t, c in beads]
         params = dataclasses.asdict(comparable_params)
 
@@ -92,6 +94,17 @@ def detect_mode(src: np.ndarray, tgt: np.ndarray, p: comparable.ComparableParams
     crossing = comparable.crossing([([i], [j]) for i, j in mutual])
     in_order = 1 - len(crossing) / max(len(mutual), 1)
     return "parallel" if coverage >= PARALLEL_COVERAGE and in_order >= PARALLEL_ORDER else "comparable"
+
+
+def _view(doc: Document, ids: list[int], vecs: np.ndarray, encoder: Encoder,
+          p: comparable.ComparableParams) -> comparable.View:
+    owner, texts = [], []
+    for k, i in enumerate(ids):
+        for clause in comparable.clauses(doc.sentences[i].norm, doc.lang, p):
+            owner.append(k)
+            texts.append(clause)
+    clause_vecs = encoder.encode(texts) if texts else np.zeros((0, vecs.shape[1]), np.float32)
+    return comparable.View(vecs, clause_vecs, np.array(owner, dtype=int))
 
 
 def _align_parallel(source, target, src_ids, tgt_ids, src_vecs, tgt_vecs, p):
