@@ -1,0 +1,241 @@
+"""The review app: ``streamlit run ui/app.py`` (from the project root).
+
+Opens on the flagship pair; any corpus pair or two uploaded files can be
+chosen in the sidebar. Settings, for scripted use and tests:
+
+- ``ALIGN_OUT``: output folder holding the review stores and exports (default ``out``);
+- ``ALIGN_PAIR`` or the ``?pair=`` query parameter: the pair to open first;
+- ``ALIGN_MODEL``: the embedding model for new alignments (default: the embedded one).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+from pathlib import Path
+
+import streamlit as st
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # `streamlit run ui/app.py` puts only ui/ on the path
+    sys.path.insert(0, str(ROOT))
+
+from align.embed import Encoder, known_models, load_encoder
+from align.errors import InputError
+from align.pipeline import MODES
+from align.review import FILTERS, Review, ReviewStore, store_path
+from ui import pairs as catalogue
+from ui import panels, render
+
+DEFAULT_MODEL = "default"
+PACKAGED_MODELS = ("default", "use-m3", "e5-small")
+# Share of the progress bar for each stage the pipeline reports.
+STAGES = {"loading the model": (0.0, 0.1), "embedding": (0.1, 0.9), "aligning": (0.9, 1.0)}
+LOG = logging.getLogger("zhen-align.app")
+
+
+def out_dir() -> Path:
+    return Path(os.environ.get("ALIGN_OUT", "out"))
+
+
+@st.cache_resource(show_spinner=False)
+def _encoder(name: str) -> Encoder:
+    """Loaded once per server process, shared by all sessions (embeddings are cached on disk)."""
+    return load_encoder(name)
+
+
+@st.cache_resource(show_spinner=False)
+def _align_lock() -> threading.Lock:
+    """One alignment at a time: two at once would fight over 2 cores and the model."""
+    return threading.Lock()
+
+
+def _progress(bar):
+    def report(stage: str, done: int, total: int) -> None:
+        low, high = STAGES.get(stage, (0.0, 1.0))
+        share = done / total if total else 1.0
+        bar.progress(min(1.0, low + (high - low) * share), text=f"{stage}: {done} of {total}")
+    return report
+
+
+def align_into(store: ReviewStore, origin: dict, model: str) -> Review | None:
+    """Align a pair with a visible progress bar and start its review; None on bad input."""
+    with st.status(f"Aligning {origin['name']}…", expanded=True) as status:
+        bar = st.progress(0.0, text="loading the model")
+        report = _progress(bar)
+        try:
+            with _align_lock():
+                report("loading the model", 0, 1)
+                encoder = _encoder(model)
+                report("loading the model", 1, 1)
+                alignment = catalogue.align_origin(origin, encoder, report)
+        except InputError as exc:
+            status.update(label=f"Could not align {origin['name']}", state="error")
+            st.error(f"{exc.where}: {exc.problem}", icon="⚠️")
+            return None
+        review = store.start(alignment, {**origin, "model": model})
+        status.update(label=f"Aligned {origin['name']}: {len(alignment.matched_pairs())} links",
+                      state="complete", expanded=False)
+    return review
+
+
+# --- sidebar --------------------------------------------------------------------------------
+
+
+def choose_pair(available: dict[str, dict]) -> str:
+    wanted = (st.query_params.get("pair") or os.environ.get("ALIGN_PAIR") or catalogue.FLAGSHIP)
+    if wanted not in available:
+        st.warning(f"No pair named {wanted!r}: showing {catalogue.FLAGSHIP}.")
+        wanted = catalogue.FLAGSHIP
+    st.query_params["pair"] = wanted  # a reload comes back to the same pair
+    st.session_state["pair_picker"] = wanted
+    st.sidebar.selectbox("Pair", list(available), key="pair_picker", on_change=_switch_pair,
+                         format_func=lambda n: f"{n}: {available[n].get('note', 'uploaded')}"[:80])
+    return wanted
+
+
+def _switch_pair() -> None:
+    st.query_params["pair"] = st.session_state["pair_picker"]
+    st.session_state["open"] = None
+
+
+def upload_form(out: Path) -> None:
+    with st.sidebar.expander("Align two uploaded files"):
+        st.file_uploader("Source file", type=["txt", "md", "html", "htm"], key="upload_src")
+        st.file_uploader("Target file", type=["txt", "md", "html", "htm"], key="upload_tgt")
+        left, right = st.columns(2)
+        left.text_input("Source language", "zh", key="upload_src_lang",
+                        help="ISO code, e.g. zh, en, de; empty: detect")
+        right.text_input("Target language", "en", key="upload_tgt_lang")
+        st.selectbox("Mode", MODES, key="upload_mode",
+                     help="comparable: coverage of the same event (reordered, most sentences "
+                          "unmatched); parallel: a translation; auto: decided from the texts")
+        st.button("Align uploaded files", key="upload_go", on_click=_take_upload, args=(out,))
+        if "upload_error" in st.session_state:
+            st.error(st.session_state.pop("upload_error"), icon="⚠️")
+
+
+def _take_upload(out: Path) -> None:
+    state = st.session_state
+    files = state.get("upload_src"), state.get("upload_tgt")
+    if not all(files):
+        state["upload_error"] = "Choose a source and a target file first."
+        return
+    try:
+        origin = catalogue.save_upload(
+            out, (files[0].name, files[0].getvalue()), (files[1].name, files[1].getvalue()),
+            state.get("upload_src_lang", "").strip(), state.get("upload_tgt_lang", "").strip(),
+            state.get("upload_mode", "auto"))
+    except InputError as exc:
+        state["upload_error"] = f"{exc.where}: {exc.problem}"
+        return
+    except Exception as exc:  # never a traceback for a user's file; the server log keeps it
+        LOG.exception("upload failed")
+        state["upload_error"] = f"could not read the upload: {type(exc).__name__}: {exc}"
+        return
+    state.setdefault("uploads", {})[origin["name"]] = origin
+    st.query_params["pair"] = origin["name"]
+    state["open"] = None
+
+
+def filters(review: Review) -> dict:
+    """Filter, search and script toggle; returns the display options for the rows."""
+    counts = {f: len(review.select(f)) for f in FILTERS}
+    st.sidebar.radio("Show", FILTERS, key="view", format_func=lambda f: f"{f} ({counts[f]})")
+    st.sidebar.text_input("Search either language", key="query",
+                          help="Matches the original or its Simplified form")
+    st.sidebar.toggle("Chinese in Simplified script", key="simplified")
+    return {"simplified": st.session_state.get("simplified", False),
+            "query": st.session_state.get("query", "")}
+
+
+def realign_form(origin: dict, actions: int) -> None:
+    with st.sidebar.expander("Re-run the alignment"):
+        models = list(dict.fromkeys([origin.get("model", DEFAULT_MODEL), *PACKAGED_MODELS,
+                                     *known_models()]))
+        st.selectbox("Model", models, key="realign_model")
+        st.selectbox("Mode", MODES, index=MODES.index(origin.get("mode") or "auto"), key="realign_mode")
+        sure = True
+        if actions:
+            st.warning(f"This pair has {actions} review action{'s' * (actions > 1)}. Re-aligning "
+                       "starts a new review; the current one stays in the store file, for the "
+                       "record, but is no longer shown.")
+            sure = st.checkbox(f"Yes, set my {actions} review actions aside", key="realign_sure")
+        st.button("Re-align", key="realign", disabled=not sure, on_click=_ask_realign)
+
+
+def _ask_realign() -> None:
+    st.session_state["realign"] = {"model": st.session_state["realign_model"],
+                                   "mode": st.session_state["realign_mode"]}
+    st.session_state["realign_sure"] = False
+
+
+# --- main -----------------------------------------------------------------------------------
+
+
+def header(name: str, review: Review, history: list[dict], path: Path) -> None:
+    alignment = review.alignment
+    src, tgt = alignment.source, alignment.target
+    st.title(f"Review · {name}")
+    st.caption(f"{src.path} ({render.language_name(src.lang)}) ⇄ {tgt.path} "
+               f"({render.language_name(tgt.lang)}) · {alignment.mode} mode · model "
+               f"{alignment.model} · every action is saved at once to {path}")
+    counts = review.counts()["status"]
+    values = [("Links", len(alignment.matched_pairs())), ("Confirmed", counts["confirmed"]),
+              ("Rejected", counts["rejected"]), ("Unreviewed", counts["unreviewed"]),
+              (f"Unmatched {src.lang}", len(alignment.unmatched("src"))),
+              (f"Unmatched {tgt.lang}", len(alignment.unmatched("tgt")))]
+    *metric_columns, undo_column = st.columns([1] * len(values) + [2.2])
+    for column, (label, value) in zip(metric_columns, values):
+        column.metric(label, value)
+    if history:
+        last = history[-1]
+        undo_column.button(f"↶ Undo: {panels.describe(last['kind'], last['args'])}", key="undo",
+                           on_click=panels.undo, args=(last["seq"],))
+    else:
+        undo_column.button("↶ Nothing to undo", key="undo", disabled=True)
+
+
+def main() -> None:
+    st.set_page_config(page_title="zhen-align review", page_icon="⇄", layout="wide")
+    st.html(render.CSS)
+    out = out_dir()
+    available = {**catalogue.available_pairs(out), **st.session_state.get("uploads", {})}
+    name = choose_pair(available)
+    upload_form(out)
+    path = store_path(out, name)
+    st.session_state["store_path"] = str(path)
+    panels.show_flash()
+    with ReviewStore(path) as store:
+        origin = {**available[name], **store.origin()}
+        again = st.session_state.pop("realign", None)
+        review = store.load()
+        if review is None or again:
+            settings = again or {"model": os.environ.get("ALIGN_MODEL", DEFAULT_MODEL)}
+            review = align_into(store, {**origin, **settings}, settings["model"])
+            if review is None:
+                st.stop()
+        history = store.history()
+    options = filters(review)
+    realign_form(origin, len(history))
+    header(name, review, history, path)
+    src = render.language_name(review.alignment.source.lang)
+    tgt = render.language_name(review.alignment.target.lang)
+    unmatched = (len(review.alignment.unmatched("src")), len(review.alignment.unmatched("tgt")))
+    side_by_side, only, chart, export = st.tabs([
+        "Side by side", f"Unmatched claims ({src} {unmatched[0]} · {tgt} {unmatched[1]})",
+        "Summary", "Export"])
+    with side_by_side:
+        shown = review.select(st.session_state.get("view", "all"), options["query"])
+        panels.pair_list(review, shown, options)
+    with only:
+        panels.unmatched_lists(review, options)
+    with chart:
+        panels.summary(review)
+    with export:
+        panels.export_panel(review, out, name)
+
+
+main()

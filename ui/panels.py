@@ -1,0 +1,346 @@
+"""The app's panels: pair rows with their actions, the unmatched lists, summary, export.
+
+Every button calls :func:`act`, which opens the pair's review store, applies
+one action in one transaction and closes it again: the page is redrawn from
+the store on every run, so what a user sees is what is on disk, and a second
+tab on the same pair sees the first one's work on its next redraw.
+"""
+
+from __future__ import annotations
+
+import zlib
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from align.errors import InputError
+from align.model import Pair
+from align.review import (
+    BANDS,
+    CONFIRMED,
+    DEFAULT_MIN_SCORE,
+    HIGH_CONFIDENCE,
+    LOW_CONFIDENCE,
+    REJECTED,
+    SIDES,
+    STATUSES,
+    Review,
+    ReviewStore,
+    document,
+    other_side,
+    pair_key,
+    write_exports,
+)
+from ui import render
+
+PAGE_SIZE = 60
+# Above this many sentences, the re-link list offers only the ranked
+# candidates and current counterparts, not the whole other document.
+MAX_LINK_OPTIONS = 300
+PREVIEW_CHARS = 80
+STATUS_COLOURS = {"unreviewed": "#9e9e9e", CONFIRMED: "#2e7d32", REJECTED: "#c62828"}
+
+
+def widget_key(action: str, key: str) -> str:
+    """A widget key for a pair's control: ``confirm-s3_31-t1`` for pair ``3,31:1``.
+
+    Only letters, digits, ``-`` and ``_``, because Streamlit turns keys into
+    CSS classes (``st-key-...``) that a browser test selects on.
+    """
+    src, tgt = key.split(":")
+    return f"{action}-s{src.replace(',', '_')}-t{tgt.replace(',', '_')}"
+
+
+def _digest(text: str) -> str:
+    """Part of a text widget's key: a new text (after undo, or another tab's edit) is a
+    new widget, so the box never shows a stale draft as if it were saved."""
+    return f"{zlib.crc32(text.encode()):08x}"
+
+
+# --- actions --------------------------------------------------------------------------------
+
+
+def flash(kind: str, text: str) -> None:
+    st.session_state["flash"] = (kind, text)
+
+
+def act(kind: str, layout: int, values: dict[str, str] | None = None, **args: Any) -> None:
+    """Button callback: one action on the current pair's store; widget values by key."""
+    args.update({name: st.session_state.get(k) for name, k in (values or {}).items()})
+    try:
+        with ReviewStore(st.session_state["store_path"]) as store:
+            store.act(kind, layout=layout, **args)
+        flash("success", describe(kind, args))
+    except InputError as exc:
+        flash("error", f"{exc.where}: {exc.problem}")
+
+
+def undo(expect: int) -> None:
+    try:
+        with ReviewStore(st.session_state["store_path"]) as store:
+            store.undo(expect=expect)
+        flash("success", "Undone.")
+    except InputError as exc:
+        flash("error", f"{exc.where}: {exc.problem}")
+
+
+def split_at_break(side: str, sentence: int, original: str, text_key: str, layout: int) -> None:
+    """Split where the reviewer put a line break in the sentence's text box."""
+    edited = (st.session_state.get(text_key) or "").replace("\r\n", "\n")
+    at = edited.find("\n")
+    if at < 0:
+        flash("error", "To split a sentence, put a line break where it should be cut, "
+                       "then press Split.")
+    elif edited[:at] + edited[at + 1:] != original:
+        flash("error", "Split only adds a line break: save (or undo) other changes to the "
+                       "text first.")
+    else:
+        act("split", layout, side=side, sentence=sentence, at=at)
+
+
+def describe(kind: str, args: dict[str, Any]) -> str:
+    """What an action did, in a reviewer's words (toasts, the undo button)."""
+    side = {"src": "source", "tgt": "target"}.get(args.get("side", ""), "")
+    where = f"pair {args['pair']}" if "pair" in args else f"{side} sentence {args.get('sentence')}"
+    verbs = {"confirm": "Confirmed", "reject": "Rejected", "note": "Saved the note on",
+             "edit_text": "Edited", "relink": "Re-linked", "link_unmatched": "Linked",
+             "merge_next": "Merged the next sentence into", "split": "Split"}
+    return f"{verbs.get(kind, kind)} {where}"
+
+
+def show_flash() -> None:
+    kind, text = st.session_state.pop("flash", (None, None))
+    if kind == "error":
+        st.error(text, icon="⚠️")
+    elif kind == "success":
+        st.toast(text, icon="✅")
+
+
+# --- side by side ---------------------------------------------------------------------------
+
+
+def pair_list(review: Review, shown: list[int], options: dict[str, Any]) -> None:
+    """The filtered pairs, one row each, a page at a time, the open one with its tools."""
+    alignment = review.alignment
+    src_name = render.language_name(alignment.source.lang)
+    tgt_name = render.language_name(alignment.target.lang)
+    st.caption(f"{len(shown)} of {len(alignment.pairs)} rows, in reading order of the {src_name}. "
+               f"Colour and number: confidence (green ≥ {HIGH_CONFIDENCE}, amber ≥ "
+               f"{LOW_CONFIDENCE}, red below). Highlighted: figures stated on one side only "
+               "(yellow), encoding damage (red).")
+    pages = max(1, -(-len(shown) // PAGE_SIZE))
+    page = st.number_input("Page", 1, pages, 1, key="page") if pages > 1 else 1
+    head, _ = st.columns([8.5, 1.5])
+    head.markdown(f'<div class="pair" style="--band:transparent"><b>confidence</b>'
+                  f"<b>{src_name}</b><b>{tgt_name}</b></div>", unsafe_allow_html=True)
+    for index in shown[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]:
+        _pair_row(review, index, options)
+
+
+def _pair_row(review: Review, index: int, options: dict[str, Any]) -> None:
+    pair, mark = review.alignment.pairs[index], review.marks[index]
+    key = pair_key(pair)
+    text, buttons = st.columns([8.5, 1.5])
+    text.markdown(render.row_html(review.alignment, pair, mark, **options), unsafe_allow_html=True)
+    is_open = st.session_state.get("open") == key
+    with buttons:
+        confirm, reject, more = st.columns(3, gap="small")
+        confirm.button("✓", key=widget_key("confirm", key), help="Confirm this pair",
+                       disabled=mark.status == CONFIRMED, on_click=act,
+                       kwargs={"kind": "confirm", "layout": review.layout, "pair": key})
+        reject.button("✗", key=widget_key("reject", key), disabled=not pair.matched,
+                      help="Reject: both sides become unmatched", on_click=act,
+                      kwargs={"kind": "reject", "layout": review.layout, "pair": key})
+        more.button("▴" if is_open else "✎", key=widget_key("open", key),
+                    help="Close" if is_open else "Edit, re-link, split, merge, note",
+                    on_click=_toggle_open, args=(key,))
+    if is_open:
+        _pair_tools(review, index)
+
+
+def _toggle_open(key: str) -> None:
+    st.session_state["open"] = None if st.session_state.get("open") == key else key
+
+
+def _pair_tools(review: Review, index: int) -> None:
+    """Edit each sentence, split or merge it, re-link either side, write a note."""
+    pair, mark = review.alignment.pairs[index], review.marks[index]
+    key = pair_key(pair)
+    with st.container(border=True):
+        for side in SIDES:
+            for sentence in getattr(pair, side):
+                _sentence_tools(review, side, sentence)
+        for side in SIDES:
+            if getattr(pair, other_side(side)):
+                _link_tools(review, pair, side)
+        note_key = f"{widget_key('note', key)}-{_digest(mark.note)}"
+        st.text_input("Reviewer note (exported to TMX as <note>)", value=mark.note, key=note_key)
+        st.button("Save note", key=widget_key("savenote", key), on_click=act,
+                  kwargs={"kind": "note", "layout": review.layout, "pair": key,
+                          "values": {"text": note_key}})
+
+
+def _sentence_tools(review: Review, side: str, sentence: int) -> None:
+    doc = document(review.alignment, side)
+    text = doc.sentences[sentence].text
+    lang = render.language_name(doc.lang)
+    text_key = f"text-{side}-{sentence}-{_digest(text)}"
+    st.text_area(f"{lang} sentence {sentence}", value=text, key=text_key, height=90)
+    save, split, merge = st.columns(3)
+    save.button("Save text", key=f"edit-{side}-{sentence}", on_click=act,
+                kwargs={"kind": "edit_text", "layout": review.layout, "side": side,
+                        "sentence": sentence, "values": {"text": text_key}})
+    split.button("Split at line break", key=f"split-{side}-{sentence}", on_click=split_at_break,
+                 args=(side, sentence, text, text_key, review.layout),
+                 help="Put a line break in the text where the sentence should be cut")
+    merge.button(f"Merge with next {lang} sentence", key=f"merge-{side}-{sentence}",
+                 disabled=sentence + 1 >= len(doc.sentences), on_click=act,
+                 kwargs={"kind": "merge_next", "layout": review.layout, "side": side,
+                         "sentence": sentence})
+
+
+def link_options(review: Review, pair: Pair, side: str) -> list[tuple[int, float | None]]:
+    """Sentences of ``side`` a pair may link to, best first: the ranked candidates of its
+    sentences on the other side (with similarity), its current ones, then the rest."""
+    alignment = review.alignment
+    best: dict[int, float] = {}
+    for i in getattr(pair, other_side(side)):
+        for j, score in document(alignment, other_side(side)).sentences[i].candidates:
+            best[j] = max(score, best.get(j, score))
+    ranked: list[tuple[int, float | None]] = sorted(best.items(), key=lambda c: -c[1])
+    ranked += [(j, None) for j in getattr(pair, side) if j not in best]
+    sentences = document(alignment, side).sentences
+    if len(sentences) <= MAX_LINK_OPTIONS:
+        listed = {j for j, _ in ranked}
+        ranked += [(s.id, None) for s in sentences if s.id not in listed]
+    return ranked
+
+
+def _option_label(review: Review, side: str, scores: dict[int, float | None]):
+    doc = document(review.alignment, side)
+
+    def label(j: int) -> str:
+        score = scores.get(j)
+        text = doc.sentences[j].text
+        preview = text if len(text) <= PREVIEW_CHARS else text[:PREVIEW_CHARS] + "…"
+        rank = f"{score:.2f} · " if score is not None else ""
+        return f"{rank}{doc.lang} {j} · {preview}"
+    return label
+
+
+def _link_tools(review: Review, pair: Pair, side: str) -> None:
+    """Choose the ``side`` sentences of the pair from a ranked list (similarity first)."""
+    key = pair_key(pair)
+    scores = dict(link_options(review, pair, side))
+    lang = render.language_name(document(review.alignment, side).lang)
+    choice_key = f"{widget_key('choose-' + side, key)}-{review.layout}"
+    st.multiselect(f"{lang} counterpart(s), best candidates first (similarity · id · text)",
+                   list(scores), default=getattr(pair, side), key=choice_key,
+                   format_func=_option_label(review, side, scores))
+    if pair.matched:
+        kwargs = {"kind": "relink", "pair": key, "side": side}
+    else:
+        kwargs = {"kind": "link_unmatched", "side": other_side(side),
+                  "sentence": getattr(pair, other_side(side))[0]}
+    st.button(f"Link to the chosen {lang}" if not pair.matched else f"Re-link {lang} side",
+              key=widget_key("link-" + side, key), on_click=act,
+              kwargs={**kwargs, "layout": review.layout, "values": {"ids": choice_key}})
+
+
+# --- unmatched claims -----------------------------------------------------------------------
+
+
+def unmatched_lists(review: Review, options: dict[str, Any]) -> None:
+    """Each side's unmatched claims, counted, each with a one-step link to a candidate."""
+    columns = st.columns(2, gap="large")
+    for side, column in zip(SIDES, columns):
+        doc = document(review.alignment, side)
+        claims = review.alignment.unmatched(side)
+        with column:
+            st.subheader(f"Only in the {render.language_name(doc.lang)}: "
+                         f"{len(claims)} unmatched claim{'s' * (len(claims) != 1)}")
+            for sentence in claims:
+                _unmatched_item(review, side, sentence.id, options)
+
+
+def _unmatched_item(review: Review, side: str, sentence: int, options: dict[str, Any]) -> None:
+    alignment = review.alignment
+    index = review.bead_of(side, sentence)
+    pair, mark = alignment.pairs[index], review.marks[index]
+    html = render.sentence_html(alignment, side, document(alignment, side).sentences[sentence],
+                                pair, **options)
+    status = f' <span class="badge {mark.status}">{mark.status}</span>' if mark.status != "unreviewed" else ""
+    st.markdown(html + status, unsafe_allow_html=True)
+    scores = dict(link_options(review, pair, other_side(side)))
+    choice_key = f"linkto-{side}-{sentence}-{review.layout}"
+    pick, go = st.columns([5, 1])
+    pick.selectbox("Link to", list(scores), index=None, key=choice_key, label_visibility="collapsed",
+                   placeholder="Link to a counterpart…",
+                   format_func=_option_label(review, other_side(side), scores))
+    go.button("Link", key=f"link-{side}-{sentence}", on_click=_link_choice,
+              args=(side, sentence, choice_key, review.layout))
+
+
+def _link_choice(side: str, sentence: int, choice_key: str, layout: int) -> None:
+    choice = st.session_state.get(choice_key)
+    if choice is None:
+        flash("error", "Choose a counterpart in the list first.")
+    else:
+        act("link_unmatched", layout, side=side, sentence=sentence, ids=[choice])
+
+
+# --- summary and export ---------------------------------------------------------------------
+
+
+def summary(review: Review) -> None:
+    """Links by confidence band, stacked by status; all rows by status."""
+    counts = review.counts()
+    by_band = pd.DataFrame(
+        {"band": [b for b in BANDS for _ in STATUSES],
+         "status": [s for _ in BANDS for s in STATUSES],
+         "links": [counts["band_status"][f"{b}/{s}"] for b in BANDS for s in STATUSES]})
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Links by confidence band**")
+        st.bar_chart(by_band, x="band", y="links", color="status", sort=False,
+                     x_label="confidence band", y_label="links", stack=True)
+    with right:
+        st.markdown("**Rows by status**")
+        by_status = pd.DataFrame({"status": list(counts["status"]),
+                                  "rows": list(counts["status"].values())})
+        st.bar_chart(by_status, x="status", y="rows", sort=False, color="#1565c0")
+    st.table(pd.DataFrame({"band": BANDS, "links": [counts["band"][b] for b in BANDS]}))
+
+
+def export_panel(review: Review, out: Path, name: str) -> None:
+    st.radio("Translation units in the TMX", ("confirmed pairs only", "all pairs above a threshold"),
+             key="tmx_scope", horizontal=True)
+    confirmed_only = st.session_state.get("tmx_scope", "confirmed pairs only") == "confirmed pairs only"
+    st.slider("Lowest confidence exported", 0.0, 1.0, DEFAULT_MIN_SCORE, 0.05, key="tmx_threshold",
+              disabled=confirmed_only)
+    st.toggle("Chinese in Simplified script in the files", key="export_simplified")
+    st.button("Write TMX, TSV, JSON and review report", key="export", type="primary",
+              on_click=_export, args=(out, name))
+    written = st.session_state.get("exported", {})
+    for kind, path in written.items():
+        path = Path(path)
+        if path.exists():
+            st.download_button(f"Download {path.name}", path.read_bytes(), file_name=path.name,
+                               key=f"download-{kind}", on_click="ignore")
+
+
+def _export(out: Path, name: str) -> None:
+    try:
+        with ReviewStore(st.session_state["store_path"]) as store:
+            review = store.load()
+        scope = st.session_state.get("tmx_scope", "confirmed pairs only")
+        paths = write_exports(
+            review, out, name, confirmed_only=scope == "confirmed pairs only",
+            min_score=float(st.session_state.get("tmx_threshold", DEFAULT_MIN_SCORE)),
+            script="simplified" if st.session_state.get("export_simplified") else "original")
+        st.session_state["exported"] = {kind: str(p) for kind, p in paths.items()}
+        flash("success", f"Wrote {len(paths)} files to {out}")
+    except InputError as exc:
+        flash("error", f"{exc.where}: {exc.problem}")

@@ -1,0 +1,155 @@
+"""HTML for the side-by-side view: sentences with their flagged details highlighted.
+
+Plain functions returning HTML strings, so the look is decided in one place
+and the app only places them. All text is escaped here; only the markup we
+add is HTML.
+"""
+
+from __future__ import annotations
+
+import html
+
+from align.ingest import LANGUAGE_NAMES
+from align.model import NOT_CLAIMS, Alignment, Pair, Sentence
+from align.normalise import normalise
+from align.review import BANDS, CONFIRMED, REJECTED, Mark, band, document
+
+# Green / amber / red, the colours CAT aligners use for link confidence.
+BAND_COLOURS = dict(zip(BANDS, ("#2e7d32", "#e0a800", "#c62828")))
+
+CSS = """
+<style>
+.pair {display: grid; grid-template-columns: 7.5em 1fr 1fr; gap: 14px; margin: 2px 0;
+       border-left: 6px solid var(--band); padding: 4px 0 4px 10px;}
+.pair.reviewed {background: #fafafa;}
+.score {font-weight: 700; color: var(--band); font-size: 1.05em;}
+.note {grid-column: 2 / 4; color: #555; font-size: 0.85em; font-style: italic;}
+.badge {display: inline-block; font-size: 0.72em; padding: 0 5px; margin: 1px 2px 1px 0;
+        border-radius: 4px; border: 1px solid #bbb; color: #444; white-space: nowrap;}
+.badge.confirmed {background: #e8f5e9; border-color: #2e7d32; color: #1b5e20;}
+.badge.rejected {background: #ffebee; border-color: #c62828; color: #b71c1c;}
+.badge.crossing {background: #e3f2fd; border-color: #1565c0; color: #0d47a1;}
+.sentence {margin: 0 0 4px 0; line-height: 1.55;}
+.sid {color: #888; font-size: 0.75em; margin-right: 4px;}
+.meta {color: #777; font-style: italic;}
+.none {color: #aaa; font-style: italic;}
+mark.figure {background: #ffe08a; padding: 0 1px;}
+mark.damage {background: #ffcdd2; text-decoration: underline wavy #c62828; padding: 0 1px;}
+mark.search {background: #c5e1a5; padding: 0;}
+</style>
+"""
+
+FLAG_LABELS = {
+    "number-only-in-source": "figure only in the {src}",
+    "number-only-in-target": "figure only in the {tgt}",
+    "encoding-damage": "encoding damage",
+    "caption": "photo caption",
+    "byline": "byline",
+    "dateline": "dateline",
+    "crossing": "crossing link: the {tgt} is reordered here",
+}
+
+
+def language_name(lang: str) -> str:
+    return LANGUAGE_NAMES.get(lang, lang)
+
+
+def flag_label(kind: str, alignment: Alignment) -> str:
+    names = {"src": language_name(alignment.source.lang), "tgt": language_name(alignment.target.lang)}
+    return FLAG_LABELS.get(kind, kind).format(**names)
+
+
+def shown_text(sentence: Sentence, lang: str, simplified: bool) -> str:
+    """The text as displayed: Chinese in Simplified script on request (the exported form)."""
+    return sentence.norm if simplified and lang == "zh" else sentence.text
+
+
+def highlight(text: str, marks: list[tuple[str, str, str]]) -> str:
+    """Escape ``text`` and wrap the first occurrence of each span in ``<mark>``.
+
+    ``marks`` are (span, css class, tooltip); overlapping spans keep the first.
+    """
+    found = []
+    for span, css, title in marks:
+        start = text.find(span) if span else -1
+        if start >= 0:
+            found.append((start, start + len(span), css, title))
+    out, pos = [], 0
+    for start, end, css, title in sorted(found):
+        if start < pos:
+            continue
+        out.append(html.escape(text[pos:start]))
+        out.append(f'<mark class="{css}" title="{html.escape(title)}">'
+                   f"{html.escape(text[start:end])}</mark>")
+        pos = end
+    out.append(html.escape(text[pos:]))
+    return "".join(out)
+
+
+def sentence_html(alignment: Alignment, side: str, sentence: Sentence, pair: Pair | None,
+                  *, simplified: bool = False, query: str = "") -> str:
+    """One sentence with its id, its damage and one-sided figures highlighted."""
+    lang = document(alignment, side).lang
+    text = shown_text(sentence, lang, simplified)
+    shown = (lambda span: normalise(span, lang)) if simplified and lang == "zh" else (lambda s: s)
+    marks = []
+    for flag in sentence.flags:
+        if flag.span:
+            tip = flag_label(flag.kind, alignment) + (f": likely {flag.value}" if flag.value else "")
+            marks.append((shown(flag.span), "damage", tip))
+    for flag in pair.flags if pair else []:
+        if flag.span and flag.side == side and flag.sentence == sentence.id:
+            marks.append((shown(flag.span), "figure", f"{flag_label(flag.kind, alignment)}: {flag.span}"))
+    if query.strip():
+        marks.append((_find_query(text, query.strip()), "search", "search match"))
+    body = highlight(text, marks)
+    meta = [k for k in NOT_CLAIMS if sentence.has_flag(k)]
+    badges = "".join(f'<span class="badge">{flag_label(k, alignment)}</span>' for k in meta)
+    css = "sentence meta" if meta else "sentence"
+    return (f'<div class="{css}"><span class="sid">{lang} {sentence.id}</span>'
+            f"{badges}{body}</div>")
+
+
+def _find_query(text: str, query: str) -> str:
+    """The part of ``text`` a search matched, in the text's own case and script."""
+    for needle in (query, normalise(query, "zh")):
+        start = text.lower().find(needle.lower())
+        if start >= 0:
+            return text[start:start + len(needle)]
+    return ""
+
+
+def side_html(alignment: Alignment, pair: Pair, side: str, **options) -> str:
+    ids = getattr(pair, side)
+    if not ids:
+        return f'<div class="none">no {language_name(document(alignment, side).lang)} counterpart</div>'
+    doc = document(alignment, side)
+    return "".join(sentence_html(alignment, side, doc.sentences[i], pair, **options) for i in ids)
+
+
+def row_html(alignment: Alignment, pair: Pair, mark: Mark, **options) -> str:
+    """One bead as a row: confidence (colour and number) and badges, source, target, note."""
+    colour = BAND_COLOURS[band(pair.score)]
+    css = "pair reviewed" if mark.status in (CONFIRMED, REJECTED) else "pair"
+    return (f'<div class="{css}" style="--band:{colour}">'
+            f"<div>{_badges(alignment, pair, mark)}</div>"
+            f"<div>{side_html(alignment, pair, 'src', **options)}</div>"
+            f"<div>{side_html(alignment, pair, 'tgt', **options)}</div>"
+            + (f'<div class="note">✎ {html.escape(mark.note)}</div>' if mark.note else "")
+            + "</div>")
+
+
+def _badges(alignment: Alignment, pair: Pair, mark: Mark) -> str:
+    kind = "link" if pair.matched else "unmatched"
+    parts = [f'<span class="score" title="{band(pair.score)} confidence">{pair.score:.2f}</span>',
+             f' <span class="sid">{kind}</span><br>']
+    if mark.status in (CONFIRMED, REJECTED):
+        symbol = "✓" if mark.status == CONFIRMED else "✗"
+        parts.append(f'<span class="badge {mark.status}">{symbol} {mark.status}</span>')
+    if pair.has_flag("crossing"):
+        parts.append(f'<span class="badge crossing" title="{flag_label("crossing", alignment)}">'
+                     "⤨ crossing</span>")
+    figures = sum(1 for f in pair.flags if f.kind.startswith("number-only"))
+    if figures:
+        parts.append(f'<span class="badge">⚑ {figures} one-sided figure{"s" * (figures > 1)}</span>')
+    return "".join(parts)
