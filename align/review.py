@@ -169,7 +169,7 @@ class Review:
             raise InputError("review", f"{len(marks)} marks for {len(alignment.pairs)} pairs")
         return cls(alignment, marks, layout)
 
-    def keys(self) -> list[str]:
+    def pair_keys(self) -> list[str]:
         return [pair_key(p) for p in self.alignment.pairs]
 
     def find(self, key: str) -> int:

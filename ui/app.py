@@ -73,7 +73,7 @@ def align_into(store: ReviewStore, origin: dict, model: str) -> Review | None:
                 alignment = catalogue.align_origin(origin, encoder, report)
         except InputError as exc:
             status.update(label=f"Could not align {origin['name']}", state="error")
-            st.error(f"{exc.where}: {exc.problem}", icon="⚠️")
+            st.error(f"{exc.where}: {exc.problem}", icon=":material/error:")
             return None
         review = store.start(alignment, {**origin, "model": model})
         status.update(label=f"Aligned {origin['name']}: {len(alignment.matched_pairs())} links",
@@ -114,7 +114,7 @@ def upload_form(out: Path) -> None:
                           "unmatched); parallel: a translation; auto: decided from the texts")
         st.button("Align uploaded files", key="upload_go", on_click=_take_upload, args=(out,))
         if "upload_error" in st.session_state:
-            st.error(st.session_state.pop("upload_error"), icon="⚠️")
+            st.error(st.session_state.pop("upload_error"), icon=":material/error:")
 
 
 def _take_upload(out: Path) -> None:
@@ -181,7 +181,7 @@ def header(name: str, review: Review, history: list[dict], path: Path) -> None:
     st.title(f"Review · {name}")
     st.caption(f"{src.path} ({render.language_name(src.lang)}) ⇄ {tgt.path} "
                f"({render.language_name(tgt.lang)}) · {alignment.mode} mode · model "
-               f"{alignment.model} · every action is saved at once to {path}")
+               f"`{alignment.model}` · every action is saved at once to `{path}`")
     counts = review.counts()["status"]
     values = [("Links", len(alignment.matched_pairs())), ("Confirmed", counts["confirmed"]),
               ("Rejected", counts["rejected"]), ("Unreviewed", counts["unreviewed"]),

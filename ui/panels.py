@@ -113,9 +113,9 @@ def describe(kind: str, args: dict[str, Any]) -> str:
 def show_flash() -> None:
     kind, text = st.session_state.pop("flash", (None, None))
     if kind == "error":
-        st.error(text, icon="⚠️")
+        st.error(text, icon=":material/error:")
     elif kind == "success":
-        st.toast(text, icon="✅")
+        st.toast(text, icon=":material/check_circle:")
 
 
 # --- side by side ---------------------------------------------------------------------------
@@ -297,21 +297,22 @@ def _link_choice(side: str, sentence: int, choice_key: str, layout: int) -> None
 def summary(review: Review) -> None:
     """Links by confidence band, stacked by status; all rows by status."""
     counts = review.counts()
-    by_band = pd.DataFrame(
-        {"band": [b for b in BANDS for _ in STATUSES],
-         "status": [s for _ in BANDS for s in STATUSES],
-         "links": [counts["band_status"][f"{b}/{s}"] for b in BANDS for s in STATUSES]})
+    colours = [STATUS_COLOURS[s] for s in STATUSES]
+    by_band = pd.DataFrame({s: [counts["band_status"][f"{b}/{s}"] for b in BANDS] for s in STATUSES},
+                           index=pd.Index(BANDS, name="band"))
+    by_status = pd.DataFrame({s: [counts["status"][s] if s == t else 0 for t in STATUSES]
+                              for s in STATUSES}, index=pd.Index(STATUSES, name="status"))
     left, right = st.columns(2)
     with left:
         st.markdown("**Links by confidence band**")
-        st.bar_chart(by_band, x="band", y="links", color="status", sort=False,
-                     x_label="confidence band", y_label="links", stack=True)
+        st.bar_chart(by_band, color=colours, stack=True, sort=False,
+                     x_label="confidence band", y_label="links")
     with right:
         st.markdown("**Rows by status**")
-        by_status = pd.DataFrame({"status": list(counts["status"]),
-                                  "rows": list(counts["status"].values())})
-        st.bar_chart(by_status, x="status", y="rows", sort=False, color="#1565c0")
-    st.table(pd.DataFrame({"band": BANDS, "links": [counts["band"][b] for b in BANDS]}))
+        st.bar_chart(by_status, color=colours, stack=True, sort=False, x_label="status",
+                     y_label="rows")
+    st.table(pd.DataFrame({"band": BANDS, "links": [counts["band"][b] for b in BANDS],
+                           "confirmed": [counts["band_status"][f"{b}/{CONFIRMED}"] for b in BANDS]}))
 
 
 def export_panel(review: Review, out: Path, name: str) -> None:
