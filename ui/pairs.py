@@ -29,10 +29,10 @@ ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 FLAGSHIP = "waic2025"
 
-# An upload is aligned while the user waits: about 15-20 sentences a second on
-# one core with the default model, so 2 MB (roughly 20,000 Chinese sentences)
-# is already a long wait. Bigger texts belong to `align pair` on the command line.
-MAX_UPLOAD_BYTES = 2 * 1024 * 1024
+# An upload is aligned while the user waits, at about 15-20 sentences a second
+# on one core with the default model: 500 kB (some 5,000 Chinese sentences) is
+# already minutes. Bigger texts belong to `align pair` on the command line.
+MAX_UPLOAD_BYTES = 500_000
 UPLOAD_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 
 Origin = dict[str, Any]
@@ -114,8 +114,8 @@ def _check_upload(filename: str, data: bytes) -> None:
     if Path(filename).suffix.lower() not in UPLOAD_SUFFIXES:
         raise InputError(filename, f"not a text file: upload {', '.join(UPLOAD_SUFFIXES)}")
     if len(data) > MAX_UPLOAD_BYTES:
-        raise InputError(filename, f"too large for the app: {len(data) / 2**20:.1f} MB "
-                                   f"(limit {MAX_UPLOAD_BYTES // 2**20} MB); align it with "
+        raise InputError(filename, f"too large for the app: {len(data) / 1000:,.0f} kB "
+                                   f"(limit {MAX_UPLOAD_BYTES // 1000:,} kB); align it with "
                                    "`align pair` on the command line")
 
 

@@ -144,7 +144,7 @@ def _pair_row(review: Review, index: int, options: dict[str, Any]) -> None:
     key = pair_key(pair)
     text, buttons = st.columns([8.5, 1.5])
     text.markdown(render.row_html(review.alignment, pair, mark, **options), unsafe_allow_html=True)
-    is_open = st.session_state.get("open") == key
+    is_open = _holds(pair, st.session_state.get("open"))
     with buttons:
         confirm, reject, more = st.columns(3, gap="small")
         confirm.button("✓", key=widget_key("confirm", key), help="Confirm this pair",
@@ -155,13 +155,24 @@ def _pair_row(review: Review, index: int, options: dict[str, Any]) -> None:
                       kwargs={"kind": "reject", "layout": review.layout, "pair": key})
         more.button("▴" if is_open else "✎", key=widget_key("open", key),
                     help="Close" if is_open else "Edit, re-link, split, merge, note",
-                    on_click=_toggle_open, args=(key,))
+                    on_click=_toggle_open, args=(None if is_open else _anchor(pair),))
     if is_open:
         _pair_tools(review, index)
 
 
-def _toggle_open(key: str) -> None:
-    st.session_state["open"] = None if st.session_state.get("open") == key else key
+def _anchor(pair: Pair) -> tuple[str, int]:
+    """What keeps a pair's tools open: its first sentence, not its key, so the panel
+    stays with the pair while it is split, merged or re-linked."""
+    side = "src" if pair.src else "tgt"
+    return side, getattr(pair, side)[0]
+
+
+def _holds(pair: Pair, anchor: tuple[str, int] | None) -> bool:
+    return anchor is not None and anchor[1] in getattr(pair, anchor[0])
+
+
+def _toggle_open(anchor: tuple[str, int] | None) -> None:
+    st.session_state["open"] = anchor
 
 
 def _pair_tools(review: Review, index: int) -> None:

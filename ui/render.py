@@ -8,6 +8,9 @@ add is HTML.
 from __future__ import annotations
 
 import html
+from functools import lru_cache
+
+from opencc import OpenCC
 
 from align.ingest import LANGUAGE_NAMES
 from align.model import NOT_CLAIMS, Alignment, Pair, Sentence
@@ -111,12 +114,23 @@ def sentence_html(alignment: Alignment, side: str, sentence: Sentence, pair: Pai
 
 
 def _find_query(text: str, query: str) -> str:
-    """The part of ``text`` a search matched, in the text's own case and script."""
-    for needle in (query, normalise(query, "zh")):
-        start = text.lower().find(needle.lower())
-        if start >= 0:
-            return text[start:start + len(needle)]
-    return ""
+    """The part of ``text`` a search matched, in the text's own case and script.
+
+    A Simplified query finds Traditional text through the text's Simplified
+    form; t2s maps character to character almost always, and where it does
+    not (a rare phrase rule) the match is simply not highlighted.
+    """
+    query = _t2s().convert(query.lower())
+    folded = _t2s().convert(text.lower())
+    start = folded.find(query)
+    if start < 0 or len(folded) != len(text):
+        return ""
+    return text[start:start + len(query)]
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> OpenCC:
+    return OpenCC("t2s")
 
 
 def side_html(alignment: Alignment, pair: Pair, side: str, **options) -> str:

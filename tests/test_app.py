@@ -1,0 +1,344 @@
+"""The review app driven through ``streamlit.testing.v1.AppTest`` on the flagship pair.
+
+The app aligns corpus/001 → corpus/003 once with the embedded default model
+(module fixture); every other test starts from a copy of that review store in
+its own output folder, clicks through the real app and checks the store on
+disk and the files it exports. Pair keys are read from the store rather than
+written down, so the tests hold when the aligner's links change.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from lxml import etree
+from streamlit.testing.v1 import AppTest
+
+from align.review import CONFIRMED, REJECTED, Review, ReviewStore, pair_key, store_path
+from ui.panels import widget_key
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = ROOT / "ui" / "app.py"
+CORPUS = ROOT / "corpus"
+DTD = etree.DTD(str(Path(__file__).parent / "data" / "tmx14.dtd"))
+# The first run loads both packaged models and embeds the flagship (cached on disk after).
+FIRST_RUN_SECONDS = 300
+RUN_SECONDS = 60
+FLAGSHIP = "waic2025"
+DAMAGED_SPAN = "上??疾鞎r"
+OPENING_ZH = "在上海出席2025世界人工智能大會"  # after 7月26日, which is highlighted
+
+
+def open_app(out: Path, monkeypatch, timeout: float = RUN_SECONDS) -> AppTest:
+    monkeypatch.setenv("ALIGN_OUT", str(out))
+    return AppTest.from_file(str(APP), default_timeout=timeout).run()
+
+
+def stored(out: Path, name: str = FLAGSHIP) -> Review:
+    with ReviewStore(store_path(out, name)) as store:
+        return store.load()
+
+
+def html(at: AppTest) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+def metric(at: AppTest, label: str) -> int:
+    return int(next(m.value for m in at.metric if m.label == label))
+
+
+def matched_keys(review: Review) -> list[str]:
+    return [pair_key(p) for p in review.alignment.pairs if p.matched]
+
+
+def assert_no_trace(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory):
+    """The app opened on an empty output folder: it aligns the flagship pair."""
+    out = tmp_path_factory.mktemp("first")
+    with pytest.MonkeyPatch.context() as mp:
+        at = open_app(out, mp, FIRST_RUN_SECONDS)
+    return out, at
+
+
+@pytest.fixture
+def out(first_run, tmp_path, monkeypatch) -> Path:
+    """A fresh output folder holding a copy of the flagship's untouched review store."""
+    shutil.copy(store_path(first_run[0], FLAGSHIP), store_path(tmp_path, FLAGSHIP))
+    return tmp_path
+
+
+@pytest.fixture
+def app(out, monkeypatch) -> AppTest:
+    return open_app(out, monkeypatch)
+
+
+def test_opens_on_the_flagship_aligned_with_progress(first_run):
+    out, at = first_run
+    assert_no_trace(at)
+    review = stored(out)
+    assert at.title[0].value == f"Review · {FLAGSHIP}"
+    status = at.status[0]
+    assert status.state == "complete"
+    assert status.label == f"Aligned {FLAGSHIP}: {len(matched_keys(review))} links"
+    assert at.progress[0].value == 100
+    assert metric(at, "Links") == len(matched_keys(review))
+    assert metric(at, "Unreviewed") == len(review.alignment.pairs)
+
+
+def test_side_by_side_view_marks_what_a_reviewer_must_see(app, out):
+    review = stored(out)
+    page = html(app)
+    # Chinese on the left, English on the right, in the Chinese reading order.
+    opening = review.alignment.pairs[review.bead_of("src", 3)]
+    row = next(m.value for m in app.markdown if '<span class="sid">zh 3</span>' in m.value)
+    assert OPENING_ZH in row
+    if opening.matched:
+        english = review.alignment.target.sentences[opening.tgt[0]].text[:30]
+        assert row.index(OPENING_ZH) < row.index(english)
+    # Flagged details are highlighted in the text itself.
+    assert f'<mark class="damage" title="encoding damage">{DAMAGED_SPAN}</mark>' in page
+    figures = [f for p in review.alignment.pairs for f in p.flags if f.kind.startswith("number-only")]
+    assert figures
+    for flag in figures:
+        assert re.search(rf'<mark class="figure" title="figure only in the [^"]*">{re.escape(flag.span)}<', page)
+    assert "photo caption</span>" in page and "byline</span>" in page
+    crossing = sum(p.has_flag("crossing") for p in review.alignment.pairs)
+    assert page.count("⤨ crossing") == crossing
+    # Unmatched claims, per side, labelled and counted.
+    src, tgt = len(review.alignment.unmatched("src")), len(review.alignment.unmatched("tgt"))
+    assert f"Unmatched claims (Chinese {src} · English {tgt})" in [t.label for t in app.tabs]
+    assert [h.value for h in app.subheader] == [
+        f"Only in the Chinese: {src} unmatched claims", f"Only in the English: {tgt} unmatched claims"]
+
+
+def test_reopening_a_pair_uses_the_store_and_aligns_nothing(out, monkeypatch):
+    at = open_app(out, monkeypatch)
+    assert_no_trace(at)
+    assert not at.status  # no alignment ran
+    snapshots = sqlite3.connect(store_path(out, FLAGSHIP)).execute("SELECT COUNT(*) FROM snapshot")
+    assert snapshots.fetchone() == (1,)
+
+
+def shown_rows(at: AppTest) -> int:
+    return sum(1 for b in at.button if (b.key or "").startswith("confirm-"))
+
+
+def test_filters_search_and_script(app, out):
+    review = stored(out)
+    for view in ("low confidence", "unmatched", "flagged", "unreviewed"):
+        app.radio(key="view").set_value(view).run()
+        assert shown_rows(app) == len(review.select(view)) > 0, view
+    app.radio(key="view").set_value("all").run()
+    app.text_input(key="query").set_value("国务院").run()  # Simplified query, Traditional text
+    assert shown_rows(app) == len(review.select("all", "国务院")) > 0
+    assert '<mark class="search" title="search match">國務院</mark>' in html(app)
+    app.toggle(key="simplified").set_value(True).run()
+    page = html(app)
+    assert '<mark class="search" title="search match">国务院</mark>总理李强' in page
+    assert "總理李強" not in page
+
+
+def test_confirm_is_saved_and_survives_a_reload(app, out, monkeypatch):
+    key = matched_keys(stored(out))[0]
+    app.button(key=widget_key("confirm", key)).click().run()
+    assert_no_trace(app)
+    assert stored(out).marks[stored(out).find(key)].status == CONFIRMED
+    assert app.toast[0].value == f"Confirmed pair {key}"
+    reloaded = open_app(out, monkeypatch)  # a new session: closed tab, reload, restarted server
+    assert metric(reloaded, "Confirmed") == 1
+    assert '<span class="badge confirmed">✓ confirmed</span>' in html(reloaded)
+    assert reloaded.button(key=widget_key("confirm", key)).disabled
+
+
+def test_reject_makes_both_sides_unmatched(app, out):
+    review = stored(out)
+    key = matched_keys(review)[0]
+    pair = review.alignment.pairs[review.find(key)]
+    app.button(key=widget_key("reject", key)).click().run()
+    after = stored(out)
+    singles = [f"{i}:" for i in pair.src] + [f":{j}" for j in pair.tgt]
+    assert key not in after.pair_keys()
+    assert [after.marks[after.find(k)].status for k in singles] == [REJECTED] * len(singles)
+    assert metric(app, "Rejected") == len(singles)
+
+
+def test_relink_from_the_ranked_candidates(app, out):
+    review = stored(out)
+    key = matched_keys(review)[0]
+    pair = review.alignment.pairs[review.find(key)]
+    app.button(key=widget_key("open", key)).click().run()
+    choose = app.multiselect(key=f"{widget_key('choose-tgt', key)}-{review.layout}")
+    assert choose.value == pair.tgt
+    best = review.alignment.source.sentences[pair.src[0]].candidates
+    assert choose.options[0].startswith(f"{best[0][1]:.2f} · en {best[0][0]} · ")
+    extra = next(j for j, _ in best if j not in pair.tgt)
+    choose.set_value(sorted([*pair.tgt, extra])).run()
+    app.button(key=widget_key("link-tgt", key)).click().run()
+    assert_no_trace(app)
+    after = stored(out)
+    new_key = f"{','.join(map(str, pair.src))}:{','.join(map(str, sorted([*pair.tgt, extra])))}"
+    assert after.marks[after.find(new_key)].status == CONFIRMED
+
+
+def test_edit_split_merge_and_undo(app, out):
+    review = stored(out)
+    key = pair_key(review.alignment.pairs[review.bead_of("src", 3)])
+    app.button(key=widget_key("open", key)).click().run()
+    box = next(t for t in app.text_area if t.label == "Chinese sentence 3")
+    cut = box.value.index("在上海")
+    box.set_value(box.value[:cut] + "\n" + box.value[cut:]).run()
+    app.button(key="split-src-3").click().run()
+    assert_no_trace(app)
+    split = stored(out).alignment.source.sentences
+    assert (split[3].text, split[4].text[:3]) == ("國務院總理李強7月26日", "在上海")
+    assert len(split) == len(review.alignment.source.sentences) + 1
+
+    new_key = pair_key(stored(out).alignment.pairs[stored(out).bead_of("src", 4)])
+    box = next(t for t in app.text_area if t.label == "Chinese sentence 4")
+    box.set_value(box.value.replace("并致辭", "並致辭")).run()
+    app.button(key="edit-src-4").click().run()
+    assert stored(out).alignment.source.sentences[4].text.endswith("並致辭。")
+    assert new_key in stored(out).pair_keys()
+
+    app.button(key="merge-src-3").click().run()
+    merged = stored(out).alignment.source.sentences
+    assert merged[3].text == "國務院總理李強7月26日在上海出席2025世界人工智能大會暨人工智能全球治理" \
+                             "高級別會議開幕式並致辭。"
+    assert app.button(key="undo").label == "↶ Undo: Merged the next sentence into source sentence 3"
+    app.button(key="undo").click().run()
+    assert len(stored(out).alignment.source.sentences) == len(split)
+    app.button(key="undo").click().run()
+    app.button(key="undo").click().run()
+    assert stored(out).to_dict() == review.to_dict()
+
+
+def test_link_an_unmatched_claim_from_its_list(app, out):
+    review = stored(out)
+    sentence = review.alignment.unmatched("src")[0]
+    choice = app.selectbox(key=f"linkto-src-{sentence.id}-{review.layout}")
+    best = sentence.candidates[0][0]
+    choice.set_value(best).run()
+    app.button(key=f"link-src-{sentence.id}").click().run()
+    assert_no_trace(app)
+    after = stored(out)
+    bead = after.alignment.pairs[after.bead_of("src", sentence.id)]
+    assert bead.tgt == [best] and after.marks[after.bead_of("src", sentence.id)].status == CONFIRMED
+
+
+def test_export_tmx_of_confirmed_pairs_with_notes(app, out):
+    first, second = matched_keys(stored(out))[:2]
+    app.button(key=widget_key("confirm", first)).click().run()
+    app.button(key=widget_key("confirm", second)).click().run()
+    app.button(key=widget_key("open", second)).click().run()
+    note = next(t for t in app.text_input if t.label.startswith("Reviewer note"))
+    note.set_value("checked against the Xinhua original").run()
+    app.button(key=widget_key("savenote", second)).click().run()
+    app.button(key="export").click().run()
+    assert_no_trace(app)
+    tmx = etree.parse(str(out / f"{FLAGSHIP}.reviewed.tmx"))
+    assert DTD.validate(tmx), DTD.error_log
+    units = tmx.findall("body/tu")
+    assert len(units) == 2
+    assert {u.findtext("prop[@type='x-status']") for u in units} == {CONFIRMED}
+    assert [u.findtext("note") for u in units if u.find("note") is not None] == [
+        "checked against the Xinhua original"]
+    report = (out / f"{FLAGSHIP}.review.md").read_text(encoding="utf-8")
+    assert "| confirmed | 2 |" in report
+    assert [b.label for b in app.download_button] == [
+        f"Download {FLAGSHIP}.reviewed.{ext}" for ext in ("tmx", "tsv", "json")] + [
+        f"Download {FLAGSHIP}.review.md"]
+
+    app.radio(key="tmx_scope").set_value("all pairs above a threshold").run()
+    app.slider(key="tmx_threshold").set_value(0.0).run()
+    app.button(key="export").click().run()
+    tmx = etree.parse(str(out / f"{FLAGSHIP}.reviewed.tmx"))
+    assert len(tmx.findall("body/tu")) == len(matched_keys(stored(out)))
+
+
+ENGLISH = (CORPUS / "003_3cceb59c81ded892.txt").read_bytes()
+CHINESE = (CORPUS / "001_6e67b410ee902a66.txt").read_bytes()
+
+
+@pytest.mark.parametrize(("name", "data", "problem"), [
+    ("empty.txt", b"", "empty.txt: file is empty"),
+    ("photo.txt", b"\x89PNG\r\n\x1a\n" + random.Random(0).randbytes(4096),
+     "photo.txt: binary data, not text"),
+    ("report.txt", b"PK\x03\x04" + bytes(range(256)), "report.txt: this is a ZIP archive"),
+    ("utf16.txt", b"\xff\xfe" + "國務院總理".encode("utf-16-le") + b"\x00",
+     "utf16.txt: not valid UTF-16-LE"),
+    ("coverage.txt", ENGLISH, "coverage.txt: expected Chinese text but found none"),
+    ("huge.txt", CHINESE * 100, "huge.txt: too large for the app: 633 kB (limit 500 kB)"),
+], ids=["empty", "binary", "zip", "bad-utf16", "wrong-language", "huge"])
+def test_bad_uploads_get_a_message_and_the_app_keeps_working(app, out, name, data, problem):
+    app.file_uploader(key="upload_src").set_value((name, data, "text/plain")).run()
+    app.file_uploader(key="upload_tgt").set_value(("003.txt", ENGLISH, "text/plain")).run()
+    app.button(key="upload_go").click().run()
+    assert_no_trace(app)
+    assert next(e.value for e in app.error if e.value.startswith(name)).startswith(problem)
+    assert app.title[0].value == f"Review · {FLAGSHIP}"  # still on the pair it showed
+    assert not any((out / "uploads").rglob("*.txt"))  # nothing of a refused upload is kept
+    key = matched_keys(stored(out))[0]
+    app.button(key=widget_key("confirm", key)).click().run()  # and still works
+    assert metric(app, "Confirmed") == 1
+
+
+def test_upload_two_files_aligns_and_opens_them(app, out, monkeypatch):
+    chinese = b"\n\n".join(CHINESE.split(b"\n\n")[:6])
+    english = b"\n\n".join(ENGLISH.split(b"\n\n")[:4])
+    app.file_uploader(key="upload_src").set_value(("xinhua.txt", chinese, "text/plain")).run()
+    app.file_uploader(key="upload_tgt").set_value(("chinadaily.txt", english, "text/plain")).run()
+    app.selectbox(key="upload_mode").set_value("comparable").run()
+    app.button(key="upload_go").click().run()
+    assert_no_trace(app)
+    name = app.query_params["pair"]
+    name = name[0] if isinstance(name, list) else name
+    assert name.startswith("upload-xinhua-")
+    assert app.title[0].value == f"Review · {name}"
+    review = stored(out, name)
+    assert review.alignment.source.path == "xinhua.txt" and review.alignment.target.lang == "en"
+    assert review.alignment.matched_pairs()
+    with ReviewStore(store_path(out, name)) as store:
+        assert store.origin()["source_name"] == "xinhua.txt"
+    monkeypatch.setenv("ALIGN_PAIR", name)  # the upload is listed and reopens from its store
+    again = open_app(out, monkeypatch)
+    assert again.title[0].value == f"Review · {name}" and not again.status
+
+
+def test_realigning_a_reviewed_pair_asks_first(app, out):
+    key = matched_keys(stored(out))[0]
+    app.button(key=widget_key("confirm", key)).click().run()
+    assert app.button(key="realign").disabled
+    app.checkbox(key="realign_sure").check().run()
+    assert not app.button(key="realign").disabled
+    app.selectbox(key="realign_model").set_value("use-m3").run()
+    app.button(key="realign").click().run()
+    assert_no_trace(app)
+    assert app.status[0].state == "complete"
+    with ReviewStore(store_path(out, FLAGSHIP)) as store:
+        assert store.history() == [] and store.origin()["model"] == "use-m3"
+        assert store.load().alignment.model == "use-m3"
+    kept = sqlite3.connect(store_path(out, FLAGSHIP)).execute("SELECT kind FROM action").fetchall()
+    assert kept == [("confirm",)]  # the earlier review is set aside, not deleted
+
+
+def test_two_tabs_on_one_pair_keep_both_confirmations(out, monkeypatch):
+    first, second = open_app(out, monkeypatch), open_app(out, monkeypatch)
+    a, b = matched_keys(stored(out))[:2]
+    first.button(key=widget_key("confirm", a)).click().run()
+    second.button(key=widget_key("confirm", b)).click().run()  # drawn before the first click
+    review = stored(out)
+    assert {review.marks[review.find(k)].status for k in (a, b)} == {CONFIRMED}
+    assert metric(second, "Confirmed") == 2
+    second.button(key=widget_key("reject", a)).click().run()
+    first.button(key=widget_key("reject", a)).click().run()  # stale: the pair is gone
+    assert_no_trace(first)
+    assert "changed in another tab" in first.error[0].value
