@@ -214,8 +214,8 @@ def main() -> None:
         review = store.load()
         if review is None or again:
             settings = again or {"model": os.environ.get("ALIGN_MODEL", DEFAULT_MODEL)}
-            review = align_into(store, {**origin, **settings}, settings["model"])
-            if review is None:
+            review = align_into(store, {**origin, **settings}, settings["model"]) or review
+            if review is None:  # nothing to show; the sidebar still offers other pairs
                 st.stop()
         history = store.history()
     options = filters(review)
