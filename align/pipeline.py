@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__, claims, comparable, parallel
-from .embed import Encoder, Progress, load_encoder
+from .embed import Encoder, FusedEncoder, Progress, load_encoder
 from .errors import InputError
 from .ingest import load_document
 from .model import Alignment, Document, Flag, Pair
@@ -25,6 +25,7 @@ CANDIDATES = 5
 # longer side, in order; coverage has few, and they jump around.
 PARALLEL_COVERAGE = 0.5
 PARALLEL_ORDER = 0.8
+COMPARABLE_WEIGHTS = {"use-m3": 0.5, "e5-small": 0.5}
 
 
 def align_files(src_path: str | Path, tgt_path: str | Path, *, model: str | Encoder = "default",
@@ -57,9 +58,15 @@ def align_documents(source: Document, target: Document, encoder: Encoder, *, mod
     if mode == "auto":
         mode = detect_mode(src_vecs, tgt_vecs, comparable_params)
     if mode == "parallel":
-        beads = _align_parallel(source, target, src_ids, tgt_ids, src_vecs, tgt_vecs, parallel_params)
+        beads = _align_parallel(source, target, src_ids, tgt_ids, src_vecs, tgt_vecs, encoder,
+                                 parallel_params)
         params = dataclasses.asdict(parallel_params)
     else:
+        if isinstance(encoder, FusedEncoder):
+            # Margins threshold better with more of USE's wide cosine spread
+            # (flagship gold, README); parallel mode ranks better with more e5.
+            encoder = encoder.reweighted(COMPARABLE_WEIGHTS)
+            src_vecs, tgt_vecs = encoder.encode(texts[: len(src_ids)]), encoder.encode(texts[len(src_ids):])
         views = [_view(doc, ids, vecs, encoder, comparable_params) for doc, ids, vecs in
                  ((source, src_ids, src_vecs), (target, tgt_ids, tgt_vecs))]
         beads = comparable.align_comparable(*views, comparable_params)
@@ -107,13 +114,20 @@ def _view(doc: Document, ids: list[int], vecs: np.ndarray, encoder: Encoder,
     return comparable.View(vecs, clause_vecs, np.array(owner, dtype=int))
 
 
-def _align_parallel(source, target, src_ids, tgt_ids, src_vecs, tgt_vecs, p):
-    src_chars = np.array([len(source.sentences[i].norm) for i in src_ids], dtype=float)
-    tgt_chars = np.array([len(target.sentences[j].norm) for j in tgt_ids], dtype=float)
-    sw = parallel.windows_from_singles(src_vecs, src_chars, p.max_side)
-    tw = parallel.windows_from_singles(tgt_vecs, tgt_chars, p.max_side)
-    beads = parallel.align_parallel(sw, tw, p)
+def _align_parallel(source, target, src_ids, tgt_ids, src_vecs, tgt_vecs, encoder, p):
+    sides = [_windows(doc, ids, vecs, encoder, p.max_side)
+             for doc, ids, vecs in ((source, src_ids, src_vecs), (target, tgt_ids, tgt_vecs))]
+    beads = parallel.align_parallel(*sides, p)
     return [([src_ids[i] for i in s], [tgt_ids[j] for j in t], c) for s, t, c in beads]
+
+
+def _windows(doc: Document, ids: list[int], vecs: np.ndarray, encoder: Encoder,
+             max_side: int) -> parallel.Windows:
+    texts = [doc.sentences[i].norm for i in ids]
+    joiner = "" if doc.lang.startswith(("zh", "ja")) else " "
+    chars = np.array([len(t) for t in texts], dtype=float)
+    return parallel.Windows(encoder.windows(texts, vecs, max_side, joiner),
+                            parallel.window_chars(chars, max_side))
 
 
 def _with_metadata_beads(pairs: list[Pair], source: Document, target: Document) -> list[Pair]:
