@@ -124,7 +124,7 @@ def test_cli_pair_with_a_sentence_transformers_folder(tmp_path, capsys):
     record = json.loads((out / "mfa2024.json").read_text(encoding="utf-8"))
     assert record["model"] == str(minilm_folder())
     links = {(tuple(p["src"]), tuple(p["tgt"])) for p in record["pairs"] if p["src"] and p["tgt"]}
-    texts = {side: [s["text"] for s in record[side]["sentences"]] for side in ("source", "target")}
+    texts = {side: [s["norm"] for s in record[side]["sentences"]] for side in ("source", "target")}
 
     def linked(src_start: str, tgt_start: str) -> bool:
         return any(any(texts["source"][i].startswith(src_start) for i in s)
