@@ -342,3 +342,14 @@ def test_two_tabs_on_one_pair_keep_both_confirmations(out, monkeypatch):
     first.button(key=widget_key("reject", a)).click().run()  # stale: the pair is gone
     assert_no_trace(first)
     assert "changed in another tab" in first.error[0].value
+
+
+def test_a_failed_realign_keeps_the_review_and_says_why(app, out, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # fail fast instead of trying the network
+    before = stored(out).to_dict()
+    app.selectbox(key="realign_model").set_value("sentence-transformers/LaBSE").run()
+    app.button(key="realign").click().run(timeout=FIRST_RUN_SECONDS)
+    assert_no_trace(app)
+    assert app.status[0].state == "error"
+    assert app.error[0].value.startswith("--model: cannot load sentence-transformers model")
+    assert app.title[0].value == f"Review · {FLAGSHIP}" and stored(out).to_dict() == before

@@ -3,8 +3,8 @@
 Starts ``streamlit run ui/app.py`` on a free loopback port with a fresh output
 folder, drives the system Chromium headless through Playwright, saves a
 screenshot to ``artifacts/review-app.png`` for CI and stops the server by its
-PID. Needs ``scripts/install-browser.sh`` (Debian chromium, a CJK font, pip
-playwright); skipped with the reason when they are missing.
+PID. Needs Debian's chromium and a CJK font (``scripts/install-browser``) and
+pip playwright (test extra); skipped with the reason when they are missing.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ SERVER_STOP_SECONDS = 10
 VIEWPORT = {"width": 1500, "height": 1100}
 
 if not CHROMIUM.exists():
-    pytest.skip(f"{CHROMIUM} missing: run scripts/install-browser.sh", allow_module_level=True)
+    pytest.skip(f"{CHROMIUM} missing: run scripts/install-browser", allow_module_level=True)
 
 
 def free_port() -> int:

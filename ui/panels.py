@@ -130,13 +130,20 @@ def pair_list(review: Review, shown: list[int], options: dict[str, Any]) -> None
                f"Colour and number: confidence (green ≥ {HIGH_CONFIDENCE}, amber ≥ "
                f"{LOW_CONFIDENCE}, red below). Highlighted: figures stated on one side only "
                "(yellow), encoding damage (red).")
-    pages = max(1, -(-len(shown) // PAGE_SIZE))
-    page = st.number_input("Page", 1, pages, 1, key="page") if pages > 1 else 1
     head, _ = st.columns([8.5, 1.5])
     head.markdown(f'<div class="pair" style="--band:transparent"><b>confidence</b>'
                   f"<b>{src_name}</b><b>{tgt_name}</b></div>", unsafe_allow_html=True)
-    for index in shown[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]:
+    for index in paged(shown, "page"):
         _pair_row(review, index, options)
+
+
+def paged(items: list, key: str) -> list:
+    """One page of a long list: a book has thousands of rows, each with its own buttons."""
+    pages = -(-len(items) // PAGE_SIZE)
+    if pages <= 1:
+        return items
+    page = st.number_input(f"Page (of {pages})", 1, pages, 1, key=key)
+    return items[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
 
 
 def _pair_row(review: Review, index: int, options: dict[str, Any]) -> None:
@@ -153,7 +160,7 @@ def _pair_row(review: Review, index: int, options: dict[str, Any]) -> None:
         reject.button("✗", key=widget_key("reject", key), disabled=not pair.matched,
                       help="Reject: both sides become unmatched", on_click=act,
                       kwargs={"kind": "reject", "layout": review.layout, "pair": key})
-        more.button("▴" if is_open else "✎", key=widget_key("open", key),
+        more.button("▲" if is_open else "✎", key=widget_key("open", key),
                     help="Close" if is_open else "Edit, re-link, split, merge, note",
                     on_click=_toggle_open, args=(None if is_open else _anchor(pair),))
     if is_open:
@@ -265,6 +272,8 @@ def _link_tools(review: Review, pair: Pair, side: str) -> None:
 
 def unmatched_lists(review: Review, options: dict[str, Any]) -> None:
     """Each side's unmatched claims, counted, each with a one-step link to a candidate."""
+    beads = {(side, i): k for k, pair in enumerate(review.alignment.pairs)
+             for side in SIDES for i in getattr(pair, side)}
     columns = st.columns(2, gap="large")
     for side, column in zip(SIDES, columns):
         doc = document(review.alignment, side)
@@ -272,13 +281,13 @@ def unmatched_lists(review: Review, options: dict[str, Any]) -> None:
         with column:
             st.subheader(f"Only in the {render.language_name(doc.lang)}: "
                          f"{len(claims)} unmatched claim{'s' * (len(claims) != 1)}")
-            for sentence in claims:
-                _unmatched_item(review, side, sentence.id, options)
+            for sentence in paged(claims, f"page-{side}"):
+                _unmatched_item(review, side, sentence.id, beads[side, sentence.id], options)
 
 
-def _unmatched_item(review: Review, side: str, sentence: int, options: dict[str, Any]) -> None:
+def _unmatched_item(review: Review, side: str, sentence: int, index: int,
+                    options: dict[str, Any]) -> None:
     alignment = review.alignment
-    index = review.bead_of(side, sentence)
     pair, mark = alignment.pairs[index], review.marks[index]
     html = render.sentence_html(alignment, side, document(alignment, side).sentences[sentence],
                                 pair, **options)
