@@ -563,23 +563,34 @@ class ReviewStore:
 
     # reading
 
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        """A damaged file (truncated, edited by hand) is reported, never a traceback."""
+        try:
+            yield
+        except (sqlite3.DatabaseError, ValueError, KeyError, TypeError) as exc:
+            raise InputError(str(self.path), f"damaged review store: {exc}") from exc
+
     def load(self) -> Review | None:
         """The current state, or None if nothing has been aligned into this store yet."""
-        row = self._con.execute("SELECT layout, review FROM state WHERE id = 1").fetchone()
-        return None if row is None else Review.from_dict(json.loads(row[1]), layout=row[0])
+        with self._reading():
+            row = self._con.execute("SELECT layout, review FROM state WHERE id = 1").fetchone()
+            return None if row is None else Review.from_dict(json.loads(row[1]), layout=row[0])
 
     def origin(self) -> dict[str, Any]:
-        row = self._con.execute("SELECT origin FROM snapshot ORDER BY gen DESC LIMIT 1").fetchone()
-        return json.loads(row[0]) if row else {}
+        with self._reading():
+            row = self._con.execute("SELECT origin FROM snapshot ORDER BY gen DESC LIMIT 1").fetchone()
+            return json.loads(row[0]) if row else {}
 
     def history(self) -> list[dict[str, Any]]:
         """The actions in force in the current review, oldest first."""
-        gen = self._gen()
-        rows = self._con.execute(
-            "SELECT seq, at, kind, args FROM action WHERE gen = ? AND kind != 'undo' AND seq NOT IN"
-            " (SELECT undoes FROM action WHERE undoes IS NOT NULL) ORDER BY seq", (gen,))
-        return [{"seq": seq, "at": at, "kind": kind, "args": json.loads(args)}
-                for seq, at, kind, args in rows]
+        with self._reading():
+            rows = self._con.execute(
+                "SELECT seq, at, kind, args FROM action WHERE gen = ? AND kind != 'undo' AND seq"
+                " NOT IN (SELECT undoes FROM action WHERE undoes IS NOT NULL) ORDER BY seq",
+                (self._gen(),))
+            return [{"seq": seq, "at": at, "kind": kind, "args": json.loads(args)}
+                    for seq, at, kind, args in rows]
 
     def _gen(self) -> int:
         return self._con.execute("SELECT COALESCE(MAX(gen), 0) FROM snapshot").fetchone()[0]

@@ -353,3 +353,13 @@ def test_a_failed_realign_keeps_the_review_and_says_why(app, out, monkeypatch):
     assert app.status[0].state == "error"
     assert app.error[0].value.startswith("--model: cannot load sentence-transformers model")
     assert app.title[0].value == f"Review · {FLAGSHIP}" and stored(out).to_dict() == before
+
+
+def test_a_damaged_review_store_is_reported_not_a_traceback(out, monkeypatch):
+    store_path(out, FLAGSHIP).write_bytes(b"SQLite format 3\x00" + bytes(200))  # truncated
+    for wal in out.glob("*-wal"):
+        wal.unlink()
+    at = open_app(out, monkeypatch)
+    assert_no_trace(at)
+    assert at.error[0].value.startswith(f"{store_path(out, FLAGSHIP)}: ")
+    assert "review store" in at.error[0].value

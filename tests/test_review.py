@@ -347,3 +347,11 @@ def test_report_counts_and_lists_unmatched_claims(store, tmp_path):
     assert Review.from_dict(data).to_dict() == review.to_dict()
     assert report_markdown(review, "waic2025").count("\n- [") == (
         len(review.alignment.unmatched("src")) + len(review.alignment.unmatched("tgt")))
+
+
+def test_a_damaged_state_is_reported_as_input_error(store):
+    con = sqlite3.connect(store.path)
+    with con:
+        con.execute("UPDATE state SET review = ?", ('{"pairs": []}',))
+    with pytest.raises(InputError, match="damaged review store"):
+        store.load()

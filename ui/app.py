@@ -201,7 +201,13 @@ def header(name: str, review: Review, history: list[dict], path: Path) -> None:
 def main() -> None:
     st.set_page_config(page_title="zhen-align review", page_icon="⇄", layout="wide")
     st.html(render.CSS)
-    out = out_dir()
+    try:
+        review_page(out_dir())
+    except InputError as exc:  # e.g. an unreadable output folder or review store
+        st.error(f"{exc.where}: {exc.problem}", icon=":material/error:")
+
+
+def review_page(out: Path) -> None:
     available = {**catalogue.available_pairs(out), **st.session_state.get("uploads", {})}
     name = choose_pair(available)
     upload_form(out)

@@ -55,8 +55,11 @@ def available_pairs(out: Path) -> dict[str, Origin]:
     for path in sorted(out.glob(f"*{STORE_SUFFIX}")):
         name = path.name[: -len(STORE_SUFFIX)]
         if name not in pairs:
-            with ReviewStore(path) as store:
-                origin = store.origin()
+            try:
+                with ReviewStore(path) as store:
+                    origin = store.origin()
+            except InputError:  # a damaged store is reported when it is opened, not here
+                continue
             if origin:
                 pairs[name] = origin
     return pairs
