@@ -18,10 +18,12 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from align.errors import InputError
 from align.evaluate import read_beads, score
 from align.export import summary, to_json, write_outputs
+from align.ingest import document_from_text, load_document
 from align.model import Alignment, Document
-from align.pipeline import align_files
+from align.pipeline import align_documents, align_files
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
@@ -162,6 +164,33 @@ def test_tmx_output_is_valid_tmx_14(flagship, tmp_path):
     # Only linked beads become units; their source side is Chinese text as read.
     texts = [tu.find("tuv/seg").text for tu in units]
     assert any(text.startswith("國內外嘉賓") for text in texts)
+
+
+# --- what there is to align ---------------------------------------------------------------------
+
+
+def test_a_side_of_only_metadata_has_nothing_to_align(default_encoder):
+    """A file holding only a photo byline has no sentence to align: say so, don't return nothing."""
+    byline = document_from_text("新華社記者 王曄 攝\n", "zh", path="byline.txt")
+    assert not any(s.matchable for s in byline.sentences)
+    english = load_document(CORPUS / "003_3cceb59c81ded892.txt")
+    with pytest.raises(InputError) as err:
+        align_documents(byline, english, default_encoder)
+    assert err.value.where == "byline.txt"
+
+
+def test_forced_parallel_beads_are_runs_in_reading_order(default_encoder, flagship):
+    """--mode parallel on the flagship: beads must not reach across the captions they skip.
+
+    Captions 11-12 and byline 13 sit between paragraphs; a bead [10, 14]
+    would join two paragraphs across a photo and put the pairs out of order.
+    """
+    forced = align_documents(flagship.source, flagship.target, default_encoder, mode="parallel")
+    sides = [ids for p in forced.pairs for ids in (p.src, p.tgt) if ids]
+    broken = [ids for ids in sides if ids != list(range(ids[0], ids[-1] + 1))]
+    assert not broken, [show(forced.source, ids) for ids in broken]
+    order = [i for p in forced.pairs for i in p.src]
+    assert order == sorted(order), [(p.src, p.tgt) for p in forced.pairs]
 
 
 # --- a translation: MAC-Dev -------------------------------------------------------------------
