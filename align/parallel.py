@@ -162,7 +162,11 @@ def _corridor(path: np.ndarray, m: int, half: int) -> tuple[np.ndarray, np.ndarr
     lo = np.floor(path - half).clip(0, m).astype(int)
     hi = np.ceil(path + half).clip(0, m).astype(int)
     lo[0], hi[n] = 0, m
-    return np.minimum.accumulate(lo[::-1])[::-1], np.maximum.accumulate(hi)
+    lo, hi = np.minimum.accumulate(lo[::-1])[::-1], np.maximum.accumulate(hi)
+    # Each row must overlap the previous one, or a jump in the anchor path
+    # (a stretch with no anchors) leaves cells no bead can reach.
+    lo[1:] = np.minimum(lo[1:], hi[:-1])
+    return lo, hi
 
 
 def _neighbour_sim(single: np.ndarray, vecs: np.ndarray, left: np.ndarray, right: np.ndarray):
@@ -208,17 +212,18 @@ def align_parallel(src: Windows, tgt: Windows, p: ParallelParams = ParallelParam
     back = [np.full(hi[i] - lo[i] + 1, -1, dtype=np.int8) for i in range(n + 1)]
     gains = [np.zeros(hi[i] - lo[i] + 1) for i in range(n + 1)]
     score[0][0] = 0.0
+    insertion = types.index((0, 1))
     for i in range(n + 1):
         js = np.arange(lo[i], hi[i] + 1)
         for t, (a, b) in enumerate(types):
             pi = i - a
-            if pi < 0:
+            if pi < 0 or t == insertion:
                 continue
             pj = js - b
             ok = (pj >= lo[pi]) & (pj <= hi[pi])
             if not ok.any():
                 continue
-            if a == 0 or b == 0:
+            if b == 0:
                 gain = np.full(int(ok.sum()), p.skip)
             else:
                 gain = bead_gains(src, tgt, a, b, pi, pj[ok], ratio, p)
@@ -228,6 +233,15 @@ def align_parallel(src: Windows, tgt: Windows, p: ParallelParams = ParallelParam
             score[i][cells[better]] = total[better]
             back[i][cells[better]] = t
             gains[i][cells[better]] = gain[better]
+        # 0-1 beads chain within the row: s'[j] = max(s[j], s'[j-1] + skip),
+        # i.e. a running maximum of s[k] - skip*k, shifted back by skip*j.
+        row = score[i]
+        steps = np.arange(len(row)) * p.skip
+        chained = np.maximum.accumulate(row - steps) + steps
+        via_insertion = np.concatenate([[False], chained[1:] > row[1:] + 1e-12])
+        back[i][via_insertion] = insertion
+        gains[i][via_insertion] = p.skip
+        score[i] = np.maximum(row, chained)
     beads = []
     i, j = n, m
     while i > 0 or j > 0:
