@@ -57,7 +57,7 @@ def run(argv: list[str], capsys) -> tuple[int, str, str]:
 
 
 def assert_one_line_error(code: int, err: str, names: tuple[str, ...]) -> None:
-    assert code == 2, err
+    assert code == 2, f"exit code {code}; stderr ends {err.strip()[-200:]!r}"
     assert "Traceback" not in err
     lines = [line for line in err.splitlines() if line.startswith("align: ")]
     assert len(lines) == 1, err
