@@ -93,7 +93,7 @@ def _ray_map(fn: Callable[[T], R], items: list[T], workers: int | None,
     try:
         count = workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
         worker_class = ray.remote(num_cpus=1)(_RayWorker)
-        actors = [worker_class.remote() for _ in range(min(count, max(len(items), 1)))]
+        actors = [worker_class.remote(os.getcwd()) for _ in range(min(count, max(len(items), 1)))]
         pool = ray.util.ActorPool(actors)
         yield from pool.map_unordered(lambda actor, item: actor.run.remote(fn, item), items)
     finally:
@@ -136,7 +136,16 @@ def _start_ray(ray, address: str | None, workers: int | None) -> None:
 
 
 class _RayWorker:
-    """A Ray actor: one long-lived process per worker, so models load once per worker."""
+    """A Ray actor: one long-lived process per worker, so models load once per worker.
+
+    It works in the driver's folder when the node has it, so relative input
+    paths (a manifest's, as recorded in the outputs) mean the same file on
+    every node of a cluster sharing the file system, as they do locally.
+    """
+
+    def __init__(self, cwd: str) -> None:
+        if os.path.isdir(cwd):
+            os.chdir(cwd)
 
     def run(self, fn: Callable[[T], R], item: T) -> R:
         return fn(item)

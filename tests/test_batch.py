@@ -194,7 +194,10 @@ def test_two_local_workers_write_what_one_writes(tmp_path):
 
 def test_ray_engine_writes_what_the_local_engine_writes(tmp_path, monkeypatch):
     pytest.importorskip("ray", reason="Ray is an optional extra: pip install 'zhen-align[ray]'")
-    jobs = find_jobs(make_manifest(tmp_path / "in"))
+    make_manifest(tmp_path / "in")
+    monkeypatch.chdir(tmp_path)  # relative paths, as recorded in the outputs, must work too
+    jobs = find_jobs("in/pairs.jsonl")
+    assert not jobs[0].source.is_absolute()
     run_batch(jobs, tmp_path / "local", FAST)
     # A fresh cache: the Ray workers load the model and embed everything themselves.
     monkeypatch.setenv("ALIGN_CACHE_DIR", str(tmp_path / "ray-cache"))
