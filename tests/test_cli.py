@@ -137,7 +137,12 @@ def test_unknown_model(tmp_path, capsys, small_pair):
     assert_nothing_written(out)
 
 
-@pytest.mark.parametrize("code_given", ["klingon", "xx", "e1"])
+@pytest.mark.parametrize("code_given", [
+    "klingon",
+    pytest.param("xx", marks=pytest.mark.xfail(strict=True, reason=(
+        "align.ingest._check_lang accepts any well-formed code; 'xx' is no language (reported)"))),
+    "e1",
+])
 def test_unknown_language_code(tmp_path, capsys, small_pair, code_given):
     """Malformed (klingon, e1) or well-formed but no language at all (xx: unassigned in ISO 639)."""
     zh, en = small_pair

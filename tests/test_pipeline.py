@@ -169,6 +169,8 @@ def test_tmx_output_is_valid_tmx_14(flagship, tmp_path):
 # --- what there is to align ---------------------------------------------------------------------
 
 
+@pytest.mark.xfail(strict=True, reason="align_documents checks doc.sentences, not matchable ones: "
+                   "returns an alignment of nothing (reported)")
 def test_a_side_of_only_metadata_has_nothing_to_align(default_encoder):
     """A file holding only a photo byline has no sentence to align: say so, don't return nothing."""
     byline = document_from_text("新華社記者 王曄 攝\n", "zh", path="byline.txt")
@@ -179,6 +181,8 @@ def test_a_side_of_only_metadata_has_nothing_to_align(default_encoder):
     assert err.value.where == "byline.txt"
 
 
+@pytest.mark.xfail(strict=True, reason="parallel beads run over the metadata taken out before "
+                   "aligning: [10, 14, 15] skips captions 11-13 (reported)")
 def test_forced_parallel_beads_are_runs_in_reading_order(default_encoder, flagship):
     """--mode parallel on the flagship: beads must not reach across the captions they skip.
 
