@@ -25,10 +25,11 @@ translator merges neighbours, not sentences from different paragraphs.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
+
+from .segment import clauses as split_clauses
 
 
 @dataclass(frozen=True)
@@ -64,25 +65,8 @@ def confidence(margin: np.ndarray | float, p: ComparableParams) -> np.ndarray:
 
 
 def clauses(text: str, lang: str, p: ComparableParams = ComparableParams()) -> list[str]:
-    """Split a long sentence at commas/semicolons/colons into clauses of a useful length.
-
-    Returns [] for a sentence that does not split (it is its own only clause).
-    """
-    shortest = p.clause_chars[0] if lang.startswith(("zh", "ja")) else p.clause_chars[1]
-    pieces = [x for x in _CLAUSE_END.split(text) if x.strip()]
-    out: list[str] = []
-    for piece in pieces:
-        if out and len(out[-1]) < shortest:
-            out[-1] = f"{out[-1]} {piece}" if piece[:1].isascii() else out[-1] + piece
-        else:
-            out.append(piece)
-    if len(out) > 1 and len(out[-1]) < shortest:
-        tail = out.pop()
-        out[-1] = f"{out[-1]} {tail}" if tail[:1].isascii() else out[-1] + tail
-    return out if len(out) > 1 else []
-
-
-_CLAUSE_END = re.compile(r"(?<=[,;:，；：、])\s*")
+    """Clauses of a long sentence worth embedding on their own ([] if it does not split)."""
+    return split_clauses(text, p.clause_chars[0] if lang.startswith(("zh", "ja")) else p.clause_chars[1])
 
 
 @dataclass

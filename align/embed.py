@@ -255,6 +255,15 @@ class CachedEncoder(Encoder):
         return out
 
 
+def fast_part(encoder: Encoder) -> Encoder | None:
+    """The encoder itself if fast, else a fast member of a fused encoder, else None."""
+    if encoder.fast:
+        return encoder
+    if isinstance(encoder, FusedEncoder):
+        return next((enc for enc, _ in encoder._members if enc.fast), None)
+    return None
+
+
 def default_cache_path() -> Path:
     """``$ALIGN_CACHE_DIR`` or the XDG cache folder: shared by CLI, app and batch runs."""
     root = os.environ.get("ALIGN_CACHE_DIR") or Path(

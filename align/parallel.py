@@ -24,6 +24,7 @@ Time and memory are O((n + m) · corridor · bead types).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import combinations
 
 import numpy as np
 
@@ -48,6 +49,8 @@ class ParallelParams:
     """Half-width (in target sentences) of the anchor search around the diagonal."""
     corridor: int = 5
     """Half-width of the bead pass around the anchor path."""
+    split_weight: float = 0.1
+    """Weight of the clause evidence for 1-n and n-1 beads (see :func:`split_gains`)."""
     calibration: tuple[float, float] = (0.02, 0.025)
     """Bead gain at which confidence is 0.5, and the gain change worth one logit."""
 
@@ -63,10 +66,56 @@ class Windows:
 
     vecs: list[np.ndarray]
     chars: list[np.ndarray]
+    clauses: ClauseSpans | None = None
 
     @property
     def n(self) -> int:
         return len(self.vecs[0])
+
+
+@dataclass
+class ClauseSpans:
+    """A fast model's embeddings of every contiguous run of clauses of each sentence.
+
+    ``rows[i][(p, q)]`` is the row of ``vecs`` embedding clauses ``p..q-1`` of
+    sentence ``i`` (absent for sentences that do not split); ``sentences``
+    holds the same model's whole-sentence embeddings, the baseline a split
+    must beat.
+    """
+
+    rows: list[dict[tuple[int, int], int]]
+    counts: list[int]
+    vecs: np.ndarray
+    sentences: np.ndarray
+
+
+MAX_CLAUSES = 8
+"""Sentences with more clauses are not split (the number of cut choices explodes)."""
+
+
+def clause_spans(clauses: list[list[str]], encode, sentences: np.ndarray) -> ClauseSpans:
+    """Embed every proper contiguous clause run of every sentence with ``encode``."""
+    rows: list[dict[tuple[int, int], int]] = []
+    texts: list[str] = []
+    for pieces in clauses:
+        k = len(pieces) if 2 <= len(pieces) <= MAX_CLAUSES else 0
+        table = {}
+        for p in range(k):
+            for q in range(p + 1, k + 1):
+                if (p, q) != (0, k):
+                    table[(p, q)] = len(texts)
+                    texts.append(_joined(pieces[p:q]))
+        rows.append(table)
+    vecs = encode(texts) if texts else np.zeros((0, sentences.shape[1]), np.float32)
+    counts = [len(pieces) if table else 0 for pieces, table in zip(clauses, rows)]
+    return ClauseSpans(rows, counts, vecs, sentences)
+
+
+def _joined(pieces: list[str]) -> str:
+    out = pieces[0]
+    for piece in pieces[1:]:
+        out = f"{out} {piece}" if piece[:1].isascii() else out + piece
+    return out
 
 
 def window_chars(chars: np.ndarray, max_side: int) -> list[np.ndarray]:
@@ -194,7 +243,39 @@ def bead_gains(src: Windows, tgt: Windows, a: int, b: int, i0: int, j0: np.ndarr
         weakest_s = (tv @ src.vecs[0][i0:i0 + a].T).min(axis=1)
         weakest_t = np.stack([tgt.vecs[0][j0 + k] @ sv for k in range(b)], axis=1).min(axis=1)
         gain += p.member_weight * (np.minimum(weakest_s, weakest_t) - sim)
+    if p.split_weight and src.clauses is not None and tgt.clauses is not None:
+        if a == 1 and b > 1:
+            gain += p.split_weight * split_gains(src.clauses, i0, tgt.clauses.sentences, j0, b)
+        elif b == 1 and a > 1:
+            gain += p.split_weight * np.array([
+                split_gains(tgt.clauses, int(j), src.clauses.sentences, np.array([i0]), a)[0]
+                for j in j0])
     return gain
+
+
+def split_gains(spans: ClauseSpans, i: int, others: np.ndarray, starts: np.ndarray, b: int):
+    """Evidence that sentence ``i`` was split into the ``b`` sentences at each start.
+
+    The best cut of ``i``'s clauses into ``b`` consecutive groups, each group
+    matched to one of the b sentences in order, against the similarity of the
+    whole sentence to the b sentences together. A translator who splits a long
+    Chinese sentence in two renders its first clauses first: when the next
+    English sentence belongs to the *next* Chinese sentence, no cut explains
+    it and the bead loses. 0 where the sentence does not split into b groups.
+    """
+    k = spans.counts[i]
+    if k < b:
+        return np.zeros(len(starts))
+    table = spans.rows[i]
+    parts = [others[starts + r] for r in range(b)]
+    best = np.full(len(starts), -np.inf)
+    for cuts in combinations(range(1, k), b - 1):
+        bounds = (0, *cuts, k)
+        total = sum(parts[r] @ spans.vecs[table[(bounds[r], bounds[r + 1])]] for r in range(b))
+        best = np.maximum(best, total / b)
+    together = sum(parts)
+    together = together / np.maximum(np.linalg.norm(together, axis=1, keepdims=True), 1e-12)
+    return best - together @ spans.sentences[i]
 
 
 def align_parallel(src: Windows, tgt: Windows, p: ParallelParams = ParallelParams()):

@@ -14,10 +14,11 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__, claims, comparable, parallel
-from .embed import Encoder, FusedEncoder, Progress, load_encoder
+from .embed import Encoder, FusedEncoder, Progress, fast_part, load_encoder
 from .errors import InputError
 from .ingest import load_document
 from .model import Alignment, Document, Flag, Pair
+from .segment import clauses as split_clauses
 
 MODES = ("auto", "parallel", "comparable")
 CANDIDATES = 5
@@ -126,8 +127,13 @@ def _windows(doc: Document, ids: list[int], vecs: np.ndarray, encoder: Encoder,
     texts = [doc.sentences[i].norm for i in ids]
     joiner = "" if doc.lang.startswith(("zh", "ja")) else " "
     chars = np.array([len(t) for t in texts], dtype=float)
+    fast = fast_part(encoder)
+    spans = None
+    if fast is not None:
+        spans = parallel.clause_spans([split_clauses(t) for t in texts], fast.encode,
+                                      fast.encode(texts))
     return parallel.Windows(encoder.windows(texts, vecs, max_side, joiner),
-                            parallel.window_chars(chars, max_side))
+                            parallel.window_chars(chars, max_side), spans)
 
 
 def _with_metadata_beads(pairs: list[Pair], source: Document, target: Document) -> list[Pair]:

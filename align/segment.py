@@ -138,3 +138,32 @@ def split_sentences(paragraph: str, lang: str) -> list[str]:
     if lang == "zh":
         return _split_zh(paragraph)
     return _split_latin(paragraph, lang)
+
+
+# --- Clauses ---------------------------------------------------------------------
+
+CLAUSE_END = re.compile(r"(?<=[,;:，；：、])\s*")
+
+
+def clauses(sentence: str, shortest: int = 0) -> list[str]:
+    """Split a sentence after commas, semicolons and colons (both widths).
+
+    Pieces shorter than ``shortest`` characters are joined to a neighbour.
+    Returns [] when the sentence does not split: it is its own only clause.
+    Translators split a long Chinese sentence at exactly these points, and
+    news coverage packs one source sentence into one clause of its own.
+    """
+    out: list[str] = []
+    for piece in (x for x in CLAUSE_END.split(sentence) if x.strip()):
+        if out and len(out[-1]) < shortest:
+            out[-1] = _join(out[-1], piece)
+        else:
+            out.append(piece)
+    if len(out) > 1 and len(out[-1]) < shortest:
+        tail = out.pop()
+        out[-1] = _join(out[-1], tail)
+    return out if len(out) > 1 else []
+
+
+def _join(left: str, right: str) -> str:
+    return f"{left} {right}" if right[:1].isascii() else left + right
