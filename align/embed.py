@@ -136,7 +136,7 @@ class SentenceTransformerEncoder(Encoder):
 
         try:
             self._model = SentenceTransformer(name_or_path, device=device)
-        except Exception as exc:  # hub errors, missing files, bad config: one line for the user
+        except Exception as exc:  # noqa: BLE001 - hub, file and config errors all become one line
             raise InputError("--model", f"cannot load sentence-transformers model {name_or_path!r}: "
                              f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
         self.name = str(name_or_path)

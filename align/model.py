@@ -9,9 +9,10 @@ read it, so fields are only ever added, never renamed or removed.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import asdict, dataclass, field
+from itertools import accumulate
 from typing import Any
-
 
 # Sentence flags marking text that is metadata, not content: a photo caption
 # repeats the body, a byline credits a photographer, a dateline says where and
@@ -202,3 +203,24 @@ class Alignment:
             pairs=[Pair.from_dict(p) for p in d["pairs"]],
             signature=d.get("signature", {}),
         )
+
+
+def in_reading_order(pairs: list[Pair]) -> list[Pair]:
+    """Pairs sorted as a reviewer reads them: by first source sentence.
+
+    A target-only pair goes right after the source sentence of the nearest
+    link that precedes it in the target, so an English sentence the Chinese
+    lacks shows up where the English tells it. O(n log n).
+    """
+    linked = sorted((max(p.tgt), min(p.src)) for p in pairs if p.src and p.tgt)
+    ends = [t for t, _ in linked]
+    latest_src = list(accumulate((s for _, s in linked), max))
+
+    def key(pair: Pair) -> tuple[float, float]:
+        if pair.src:
+            return (min(pair.src), 0.0)
+        j = min(pair.tgt)
+        k = bisect_left(ends, j)
+        return (latest_src[k - 1] + 0.5 if k else -0.5, j)
+
+    return sorted(pairs, key=key)

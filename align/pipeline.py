@@ -17,7 +17,7 @@ from . import __version__, claims, comparable, parallel
 from .embed import Encoder, FusedEncoder, Progress, fast_part, load_encoder
 from .errors import InputError
 from .ingest import load_document
-from .model import Alignment, Document, Flag, Pair
+from .model import Alignment, Document, Flag, Pair, in_reading_order
 from .segment import clauses as split_clauses
 
 MODES = ("auto", "parallel", "comparable")
@@ -27,6 +27,8 @@ CANDIDATES = 5
 PARALLEL_COVERAGE = 0.5
 PARALLEL_ORDER = 0.8
 COMPARABLE_WEIGHTS = {"use-m3": 0.5, "e5-small": 0.5}
+DEFAULT_PARALLEL = parallel.ParallelParams()
+DEFAULT_COMPARABLE = comparable.ComparableParams()
 
 
 def align_files(src_path: str | Path, tgt_path: str | Path, *, model: str | Encoder = "default",
@@ -40,8 +42,8 @@ def align_files(src_path: str | Path, tgt_path: str | Path, *, model: str | Enco
 
 
 def align_documents(source: Document, target: Document, encoder: Encoder, *, mode: str = "auto",
-                    parallel_params: parallel.ParallelParams = parallel.ParallelParams(),
-                    comparable_params: comparable.ComparableParams = comparable.ComparableParams(),
+                    parallel_params: parallel.ParallelParams = DEFAULT_PARALLEL,
+                    comparable_params: comparable.ComparableParams = DEFAULT_COMPARABLE,
                     progress: Progress | None = None) -> Alignment:
     if mode not in MODES:
         raise InputError("--mode", f"unknown mode {mode!r}: use one of {', '.join(MODES)}")
@@ -143,17 +145,7 @@ def _with_metadata_beads(pairs: list[Pair], source: Document, target: Document) 
         for s in doc.sentences:
             if not s.matchable:
                 out.append(Pair([s.id], [], 1.0) if side == "src" else Pair([], [s.id], 1.0))
-    # Reading order of the source; target-only beads sit after the source
-    # sentence that precedes them in the target's own order.
-    return sorted(out, key=lambda p: _reading_key(p, pairs))
-
-
-def _reading_key(pair: Pair, linked: list[Pair]) -> tuple[float, float]:
-    if pair.src:
-        return (min(pair.src), 0.0)
-    j = min(pair.tgt)
-    before = [min(p.src) for p in linked if p.src and p.tgt and max(p.tgt) < j]
-    return (max(before) + 0.5 if before else -0.5, j)
+    return in_reading_order(out)
 
 
 def _fill_candidates(source, target, src_ids, tgt_ids, src_vecs, tgt_vecs) -> None:

@@ -55,7 +55,7 @@ from align import claims, comparable
 from align.atomic import write_atomic
 from align.errors import InputError
 from align.export import to_json, to_tsv
-from align.model import NOT_CLAIMS, Alignment, Document, Flag, Pair, Sentence
+from align.model import NOT_CLAIMS, Alignment, Document, Flag, Pair, Sentence, in_reading_order
 from align.normalise import damage_flags, normalise
 from align.tmx import DEFAULT_MIN_SCORE, NO_SPACE_LANGS, primary_language, to_tmx
 
@@ -462,19 +462,9 @@ def _put(review: Review, entries: list[Entry]) -> None:
 
 def _set_entries(review: Review, entries: list[Entry]) -> None:
     """Store pairs in reading order of the source and recompute the pair flags."""
-    linked = [p for p, _ in entries if p.matched]
-    _put(review, sorted(entries, key=lambda e: _reading_key(e[0], linked)))
+    order = {id(p): k for k, p in enumerate(in_reading_order([p for p, _ in entries]))}
+    _put(review, sorted(entries, key=lambda e: order[id(e[0])]))
     _refresh_flags(review)
-
-
-def _reading_key(pair: Pair, linked: list[Pair]) -> tuple[float, float]:
-    """As the pipeline orders beads: by first source sentence; a target-only bead
-    right after the source of the nearest link before it in the target."""
-    if pair.src:
-        return (min(pair.src), 0.0)
-    j = min(pair.tgt)
-    before = [min(p.src) for p in linked if max(p.tgt) < j]
-    return (max(before) + 0.5 if before else -0.5, j)
 
 
 def _refresh_flags(review: Review) -> None:

@@ -29,12 +29,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from align import __version__  # noqa: E402
-from align.embed import EmbeddingCache, load_encoder  # noqa: E402
-from align.evaluate import read_beads, score  # noqa: E402
-from align.ingest import load_document  # noqa: E402
-from align.parallel import ParallelParams, Windows, align_parallel, window_chars  # noqa: E402
-from align.pipeline import align_documents  # noqa: E402
+from align import __version__
+from align.embed import EmbeddingCache, load_encoder
+from align.evaluate import read_beads, score
+from align.ingest import load_document
+from align.parallel import ParallelParams, Windows, align_parallel, window_chars
+from align.pipeline import align_documents
 
 GOLD = ROOT.parent / "shared" / "gold"
 SETS = {"mac": ("mac-dev", "zh", "en"), "textberg": ("text+berg", "de", "fr")}
