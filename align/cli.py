@@ -96,12 +96,19 @@ def _alignment_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--tgt-lang", help="target language code (default: detected)")
     p.add_argument("--presplit", action="store_true",
                    help="input is one sentence per line: no re-segmentation")
-    p.add_argument("--min-score", type=float, default=0.5,
+    p.add_argument("--min-score", type=_unit_interval, default=0.5,
                    help="lowest confidence of a pair exported to TMX (default: 0.5)")
     p.add_argument("--script", choices=("original", "simplified"), default="original",
                    help="Chinese script written to TMX/TSV: as read, or Simplified (default: original)")
     p.add_argument("--src-code", help="TMX xml:lang of the source (default from language, e.g. zh-CN)")
     p.add_argument("--tgt-code", help="TMX xml:lang of the target (default from language, e.g. en-US)")
+
+
+def _unit_interval(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, not {text}")
+    return value
 
 
 class _Bar:

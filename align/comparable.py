@@ -76,6 +76,8 @@ class View:
     sentences: np.ndarray
     clauses: np.ndarray
     owner: np.ndarray
+    runs: np.ndarray | None = None
+    """Run number of each sentence: only sentences of one run are neighbours (None: one run)."""
 
 
 def clause_similarity(src: View, tgt: View) -> np.ndarray:
@@ -111,7 +113,7 @@ def align_comparable(src: View, tgt: View, p: ComparableParams = ComparableParam
     beads = []
     for s, t in _components(links):
         s, t = _trim(s, t, mar, p.max_bead)
-        s, t = _neighbours_only(s, t, mar)
+        s, t = _neighbours_only(s, t, mar, src.runs, tgt.runs)
         kept = [(i, j) for i in s for j in t if (i, j) in links] or [max(
             ((i, j) for i in s for j in t), key=lambda ij: mar[ij])]
         # Calibrated against the bar each link had to clear.
@@ -156,17 +158,19 @@ def _trim(s: list[int], t: list[int], mar: np.ndarray, most: int):
     return s, t
 
 
-def _neighbours_only(s: list[int], t: list[int], mar: np.ndarray):
+def _neighbours_only(s: list[int], t: list[int], mar: np.ndarray, src_runs, tgt_runs):
     """Keep the run of adjacent sentences around the strongest link on each side."""
     i, j = np.unravel_index(np.argmax(mar[np.ix_(s, t)]), (len(s), len(t)))
-    return _adjacent_run(s, s[i]), _adjacent_run(t, t[j])
+    return _adjacent_run(s, s[i], src_runs), _adjacent_run(t, t[j], tgt_runs)
 
 
-def _adjacent_run(ids: list[int], centre: int) -> list[int]:
+def _adjacent_run(ids: list[int], centre: int, runs: np.ndarray | None) -> list[int]:
+    if runs is None:
+        runs = np.zeros(max(ids) + 2, dtype=int)
     run = [centre]
-    while run[0] - 1 in ids:
+    while run[0] - 1 in ids and runs[run[0] - 1] == runs[centre]:
         run.insert(0, run[0] - 1)
-    while run[-1] + 1 in ids:
+    while run[-1] + 1 in ids and runs[run[-1] + 1] == runs[centre]:
         run.append(run[-1] + 1)
     return run
 

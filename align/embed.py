@@ -139,8 +139,12 @@ class SentenceTransformerEncoder(Encoder):
         except Exception as exc:  # noqa: BLE001 - hub, file and config errors all become one line
             raise InputError("--model", f"cannot load sentence-transformers model {name_or_path!r}: "
                              f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
-        self.name = str(name_or_path)
-        self.dim = int(self._model.get_sentence_embedding_dimension())
+        # A local folder is cached under its absolute path: two ./model folders
+        # in different places are different models.
+        self.name = str(Path(name_or_path).resolve()) if Path(name_or_path).is_dir() else str(name_or_path)
+        dimension = getattr(self._model, "get_embedding_dimension", None) or \
+            self._model.get_sentence_embedding_dimension
+        self.dim = int(dimension())
         self._prefix = "query: " if "e5" in Path(self.name).name.lower() else ""
 
     def _encode_batch(self, texts: list[str]) -> np.ndarray:

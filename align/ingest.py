@@ -358,11 +358,19 @@ def detect_lang(text: str) -> str:
     return lang
 
 
+@cache
+def known_languages() -> frozenset[str]:
+    """ISO 639-1 codes of the ~100 languages py3langid knows (its list is only on its identifier)."""
+    return frozenset(py3langid.langid._get_identifier()._full_model[2]) | set(LANGUAGE_NAMES)
+
+
 def _check_lang(text: str, lang: str, where: str) -> str:
     """The primary language subtag (zh-TW → zh), if the script agrees with it."""
     if not re.fullmatch(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]+)*", lang):
         raise InputError(where, f"not a language code: {lang!r} (use e.g. zh, en, de)")
     lang = re.split("[-_]", lang)[0].lower()
+    if lang not in known_languages():
+        raise InputError(where, f"unknown language code: {lang!r} (use e.g. zh, en, de)")
     name = LANGUAGE_NAMES.get(lang, lang)
     if lang == "zh" and not HAN_CHAR.search(text):
         raise InputError(where, "expected Chinese text but found none (no Chinese characters)")

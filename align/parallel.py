@@ -49,6 +49,7 @@ class ParallelParams:
     """Half-width (in target sentences) of the anchor search around the diagonal."""
     corridor: int = 5
     """Half-width of the bead pass around the anchor path."""
+    cross_weight: float = 0.0
     split_weight: float = 0.1
     """Weight of the clause evidence for 1-n and n-1 beads (see :func:`split_gains`)."""
     calibration: tuple[float, float] = (0.02, 0.025)
@@ -67,6 +68,9 @@ class Windows:
     vecs: list[np.ndarray]
     chars: list[np.ndarray]
     clauses: ClauseSpans | None = None
+    runs: np.ndarray | None = None
+    """Run number of each sentence: a bead never spans two runs (the pipeline
+    starts a new run after a caption, byline or dateline it took out)."""
 
     @property
     def n(self) -> int:
@@ -93,29 +97,27 @@ MAX_CLAUSES = 8
 """Sentences with more clauses are not split (the number of cut choices explodes)."""
 
 
-def clause_spans(clauses: list[list[str]], encode, sentences: np.ndarray) -> ClauseSpans:
-    """Embed every proper contiguous clause run of every sentence with ``encode``."""
+def clause_spans(sentences: list[str], bounds: list[list[tuple[int, int]]], encode,
+                 vecs: np.ndarray) -> ClauseSpans:
+    """Embed every proper contiguous clause run of every sentence with ``encode``.
+
+    ``bounds[i]`` are sentence i's clause (start, end) offsets, [] if it does
+    not split; ``vecs`` are the same model's whole-sentence embeddings.
+    """
     rows: list[dict[tuple[int, int], int]] = []
     texts: list[str] = []
-    for pieces in clauses:
-        k = len(pieces) if 2 <= len(pieces) <= MAX_CLAUSES else 0
+    for sentence, cuts in zip(sentences, bounds):
+        k = len(cuts) if 2 <= len(cuts) <= MAX_CLAUSES else 0
         table = {}
         for p in range(k):
             for q in range(p + 1, k + 1):
                 if (p, q) != (0, k):
                     table[(p, q)] = len(texts)
-                    texts.append(_joined(pieces[p:q]))
+                    texts.append(sentence[cuts[p][0]:cuts[q - 1][1]])
         rows.append(table)
-    vecs = encode(texts) if texts else np.zeros((0, sentences.shape[1]), np.float32)
-    counts = [len(pieces) if table else 0 for pieces, table in zip(clauses, rows)]
-    return ClauseSpans(rows, counts, vecs, sentences)
-
-
-def _joined(pieces: list[str]) -> str:
-    out = pieces[0]
-    for piece in pieces[1:]:
-        out = f"{out} {piece}" if piece[:1].isascii() else out + piece
-    return out
+    span_vecs = encode(texts) if texts else np.zeros((0, vecs.shape[1]), np.float32)
+    counts = [len(cuts) if table else 0 for cuts, table in zip(bounds, rows)]
+    return ClauseSpans(rows, counts, span_vecs, vecs)
 
 
 def window_chars(chars: np.ndarray, max_side: int) -> list[np.ndarray]:
@@ -239,10 +241,20 @@ def bead_gains(src: Windows, tgt: Windows, a: int, b: int, i0: int, j0: np.ndarr
     sl, tl = src.chars[a - 1][i0] * ratio, tgt.chars[b - 1][j0]
     agreement = np.log2(1 + np.minimum(sl, tl) / np.maximum(np.maximum(sl, tl), 1e-9))
     gain = (sim - (nb_t + nb_s) / 2) * agreement - p.merge_cost * (a + b - 2)
+    if src.runs is not None and src.runs[i0] != src.runs[i0 + a - 1]:
+        gain[:] = -np.inf
+    if tgt.runs is not None:
+        gain[tgt.runs[j0] != tgt.runs[j0 + b - 1]] = -np.inf
     if a + b > 2:
         weakest_s = (tv @ src.vecs[0][i0:i0 + a].T).min(axis=1)
         weakest_t = np.stack([tgt.vecs[0][j0 + k] @ sv for k in range(b)], axis=1).min(axis=1)
         gain += p.member_weight * (np.minimum(weakest_s, weakest_t) - sim)
+    if p.cross_weight and a == 2 and b == 2:
+        s0, s1 = src.vecs[0][i0], src.vecs[0][i0 + 1]
+        t0, t1 = tgt.vecs[0][j0], tgt.vecs[0][j0 + 1]
+        diag = t0 @ s0 + t1 @ s1
+        anti = t1 @ s0 + t0 @ s1
+        gain += p.cross_weight * np.maximum(anti - diag, 0.0)
     if p.split_weight and src.clauses is not None and tgt.clauses is not None:
         if a == 1 and b > 1:
             gain += p.split_weight * split_gains(src.clauses, i0, tgt.clauses.sentences, j0, b)

@@ -18,7 +18,7 @@ from .embed import Encoder, FusedEncoder, Progress, fast_part, load_encoder
 from .errors import InputError
 from .ingest import load_document
 from .model import Alignment, Document, Flag, Pair, in_reading_order
-from .segment import clauses as split_clauses
+from .segment import clause_bounds
 
 MODES = ("auto", "parallel", "comparable")
 CANDIDATES = 5
@@ -47,11 +47,12 @@ def align_documents(source: Document, target: Document, encoder: Encoder, *, mod
                     progress: Progress | None = None) -> Alignment:
     if mode not in MODES:
         raise InputError("--mode", f"unknown mode {mode!r}: use one of {', '.join(MODES)}")
-    for doc in (source, target):
-        if not doc.sentences:
-            raise InputError(doc.path or doc.lang, "no sentences to align")
     src_ids = [s.id for s in source.sentences if s.matchable]
     tgt_ids = [s.id for s in target.sentences if s.matchable]
+    for doc, ids in ((source, src_ids), (target, tgt_ids)):
+        if not ids:
+            raise InputError(doc.path or doc.lang, "no sentences to align (only captions, bylines "
+                             "or datelines)" if doc.sentences else "no sentences to align")
     texts = [source.sentences[i].norm for i in src_ids] + [target.sentences[j].norm for j in tgt_ids]
     vecs = encoder.encode(texts, progress)
     src_vecs, tgt_vecs = vecs[: len(src_ids)], vecs[len(src_ids):]
@@ -114,7 +115,7 @@ def _view(doc: Document, ids: list[int], vecs: np.ndarray, encoder: Encoder,
             owner.append(k)
             texts.append(clause)
     clause_vecs = encoder.encode(texts) if texts else np.zeros((0, vecs.shape[1]), np.float32)
-    return comparable.View(vecs, clause_vecs, np.array(owner, dtype=int))
+    return comparable.View(vecs, clause_vecs, np.array(owner, dtype=int), runs(ids))
 
 
 def _align_parallel(source, target, src_ids, tgt_ids, src_vecs, tgt_vecs, encoder, p):
@@ -132,10 +133,15 @@ def _windows(doc: Document, ids: list[int], vecs: np.ndarray, encoder: Encoder,
     fast = fast_part(encoder)
     spans = None
     if fast is not None:
-        spans = parallel.clause_spans([split_clauses(t) for t in texts], fast.encode,
+        spans = parallel.clause_spans(texts, [clause_bounds(t) for t in texts], fast.encode,
                                       fast.encode(texts))
     return parallel.Windows(encoder.windows(texts, vecs, max_side, joiner),
-                            parallel.window_chars(chars, max_side), spans)
+                            parallel.window_chars(chars, max_side), spans, runs(ids))
+
+
+def runs(ids: list[int]) -> np.ndarray:
+    """Number the runs of consecutive ids: sentences taken out (metadata) end a run."""
+    return np.concatenate([[0], np.cumsum(np.diff(ids) != 1)]).astype(int)
 
 
 def _with_metadata_beads(pairs: list[Pair], source: Document, target: Document) -> list[Pair]:

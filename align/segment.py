@@ -142,28 +142,39 @@ def split_sentences(paragraph: str, lang: str) -> list[str]:
 
 # --- Clauses ---------------------------------------------------------------------
 
-CLAUSE_END = re.compile(r"(?<=[,;:，；：、])\s*")
+CLAUSE_MARK = re.compile(r"[,;:，；：、]")
+
+
+def clause_bounds(sentence: str, shortest: int = 0) -> list[tuple[int, int]]:
+    """(start, end) of each clause: the sentence cut after commas, semicolons, colons.
+
+    Never inside a number (``1,000``, ``9:30``). Clauses shorter than
+    ``shortest`` characters are joined to a neighbour. Returns [] when the
+    sentence does not split. Translators split a long Chinese sentence at
+    exactly these points, and news coverage packs one source sentence into
+    one clause of its own.
+    """
+    cuts = [m.end() for m in CLAUSE_MARK.finditer(sentence)
+            if not (m.group() in ",:" and m.start() > 0 and sentence[m.start() - 1].isdigit()
+                    and sentence[m.end():m.end() + 1].isdigit())]
+    bounds = []
+    for start, end in pairwise([0, *cuts, len(sentence)]):
+        piece = sentence[start:end]
+        if piece.strip():
+            lead = len(piece) - len(piece.lstrip())
+            bounds.append((start + lead, start + len(piece.rstrip())))
+    merged: list[tuple[int, int]] = []
+    for start, end in bounds:
+        if merged and merged[-1][1] - merged[-1][0] < shortest:
+            merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    if len(merged) > 1 and merged[-1][1] - merged[-1][0] < shortest:
+        tail = merged.pop()
+        merged[-1] = (merged[-1][0], tail[1])
+    return merged if len(merged) > 1 else []
 
 
 def clauses(sentence: str, shortest: int = 0) -> list[str]:
-    """Split a sentence after commas, semicolons and colons (both widths).
-
-    Pieces shorter than ``shortest`` characters are joined to a neighbour.
-    Returns [] when the sentence does not split: it is its own only clause.
-    Translators split a long Chinese sentence at exactly these points, and
-    news coverage packs one source sentence into one clause of its own.
-    """
-    out: list[str] = []
-    for piece in (x for x in CLAUSE_END.split(sentence) if x.strip()):
-        if out and len(out[-1]) < shortest:
-            out[-1] = _join(out[-1], piece)
-        else:
-            out.append(piece)
-    if len(out) > 1 and len(out[-1]) < shortest:
-        tail = out.pop()
-        out[-1] = _join(out[-1], tail)
-    return out if len(out) > 1 else []
-
-
-def _join(left: str, right: str) -> str:
-    return f"{left} {right}" if right[:1].isascii() else left + right
+    """The clauses of :func:`clause_bounds` as text (slices of the sentence)."""
+    return [sentence[start:end] for start, end in clause_bounds(sentence, shortest)]

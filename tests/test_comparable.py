@@ -130,8 +130,6 @@ def test_sentence_without_a_break_has_no_clauses(doc_name, sentence, request):
     ("000_8585149f7048a6d3.txt", "About 1,000 people attended"),  # vs 003's "More than 1,000"
     ("002_397aee929ba39487.txt", "More than 200,000 government officials"),
 ])
-@pytest.mark.xfail(strict=True, reason="align.comparable._CLAUSE_END splits 1,000 after the comma "
-                   "and clauses() rejoins it as '1, 000' (reported)")
 def test_thousands_separator_is_not_a_clause_break(seed, start):
     """A comma between digit groups is part of the number: "1,000" must not become "1, 000"."""
     doc = load_document(CORPUS / seed)

@@ -169,8 +169,6 @@ def test_tmx_output_is_valid_tmx_14(flagship, tmp_path):
 # --- what there is to align ---------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="align_documents checks doc.sentences, not matchable ones: "
-                   "returns an alignment of nothing (reported)")
 def test_a_side_of_only_metadata_has_nothing_to_align(default_encoder):
     """A file holding only a photo byline has no sentence to align: say so, don't return nothing."""
     byline = document_from_text("新華社記者 王曄 攝\n", "zh", path="byline.txt")
@@ -181,15 +179,10 @@ def test_a_side_of_only_metadata_has_nothing_to_align(default_encoder):
     assert err.value.where == "byline.txt"
 
 
-SPANS_METADATA = pytest.mark.xfail(strict=True, reason=(
-    "beads are built over matchable sentences only, so [0, 2]:[1] reaches across the dateline "
-    "000#1 that was taken out (reported)"))
-
-
 @pytest.mark.parametrize("case, mode", [
     ("flagship", "parallel"),
-    pytest.param("en_en", "comparable", marks=SPANS_METADATA),
-    pytest.param("en_en", "parallel", marks=SPANS_METADATA),
+    ("en_en", "comparable"),
+    ("en_en", "parallel"),
 ])
 def test_beads_are_runs_in_reading_order(request, default_encoder, case, mode):
     """A bead must not reach across the captions, bylines and datelines it skips.
