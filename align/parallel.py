@@ -49,7 +49,6 @@ class ParallelParams:
     """Half-width (in target sentences) of the anchor search around the diagonal."""
     corridor: int = 5
     """Half-width of the bead pass around the anchor path."""
-    cross_weight: float = 0.0
     split_weight: float = 0.1
     """Weight of the clause evidence for 1-n and n-1 beads (see :func:`split_gains`)."""
     calibration: tuple[float, float] = (0.02, 0.025)
@@ -249,12 +248,6 @@ def bead_gains(src: Windows, tgt: Windows, a: int, b: int, i0: int, j0: np.ndarr
         weakest_s = (tv @ src.vecs[0][i0:i0 + a].T).min(axis=1)
         weakest_t = np.stack([tgt.vecs[0][j0 + k] @ sv for k in range(b)], axis=1).min(axis=1)
         gain += p.member_weight * (np.minimum(weakest_s, weakest_t) - sim)
-    if p.cross_weight and a == 2 and b == 2:
-        s0, s1 = src.vecs[0][i0], src.vecs[0][i0 + 1]
-        t0, t1 = tgt.vecs[0][j0], tgt.vecs[0][j0 + 1]
-        diag = t0 @ s0 + t1 @ s1
-        anti = t1 @ s0 + t0 @ s1
-        gain += p.cross_weight * np.maximum(anti - diag, 0.0)
     if p.split_weight and src.clauses is not None and tgt.clauses is not None:
         if a == 1 and b > 1:
             gain += p.split_weight * split_gains(src.clauses, i0, tgt.clauses.sentences, j0, b)
