@@ -14,9 +14,11 @@ to the sentences just outside the other (a *local margin*: a window that is
 as close to its neighbours as to its partner is probably cut in the wrong
 place), times a length agreement ``log2(1 + short/long)``. Two additions,
 measured on MAC-Dev (README): every sentence beyond a 1-1 costs
-``merge_cost``, and a multi-sentence bead is penalised by how much its least
+``merge_cost``; a multi-sentence bead is penalised by how much its least
 related member falls below the bead's similarity (``member_weight``) — a
-window average hides one sentence that belongs elsewhere.
+window average hides one sentence that belongs elsewhere; and a 1-n or n-1
+bead gains by how well the single sentence's clauses, cut in order, match
+the n sentences one by one (``split_weight``, :func:`split_gains`).
 
 Time and memory are O((n + m) · corridor · bead types).
 """
