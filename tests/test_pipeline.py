@@ -23,7 +23,7 @@ from align.evaluate import read_beads, score
 from align.export import summary, to_json, write_outputs
 from align.ingest import document_from_text, load_document
 from align.model import Alignment, Document
-from align.pipeline import align_documents, align_files
+from align.pipeline import DEFAULT_COMPARABLE, align_documents, align_files, detect_mode
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
@@ -285,3 +285,24 @@ def test_english_english_leaves_the_page_furniture_alone(en_en):
         (sentence,) = [s for s in en_en.source.sentences if s.norm.startswith(start)]
         assert sentence.id in unmatched_ids(en_en, "src"), show(en_en.source, [sentence.id])
 
+
+
+@needs_mac_dev
+def test_auto_mode_sees_a_translation_that_splits_its_sentences(default_encoder):
+    """MAC-Dev 006 renders most long Chinese sentences as two or three English ones.
+
+    Few 1-1 links, so a rule counting mutual matches took it for coverage; the
+    drift of the links from the diagonal still shows a translation.
+    """
+    zh = load_document(MAC_DEV / "zh" / "006", "zh", presplit=True)
+    en = load_document(MAC_DEV / "en" / "006", "en", presplit=True)
+    vecs = [default_encoder.encode([s.norm for s in doc.sentences]) for doc in (zh, en)]
+    assert detect_mode(*vecs, DEFAULT_COMPARABLE) == "parallel"
+
+
+def test_auto_mode_sees_coverage_between_two_english_reports(default_encoder):
+    """The 2024 and 2025 WAIC reports share a few facts, in another order: comparable."""
+    docs = [load_document(CORPUS / name) for name in ("000_8585149f7048a6d3.txt",
+                                                      "003_3cceb59c81ded892.txt")]
+    vecs = [default_encoder.encode([s.norm for s in doc.sentences if s.matchable]) for doc in docs]
+    assert detect_mode(*vecs, DEFAULT_COMPARABLE) == "comparable"
