@@ -179,13 +179,25 @@ def _run_demo(args) -> int:
     result = _align_and_write(CORPUS / row["source"], CORPUS / row["target"], Path(args.out),
                               FLAGSHIP, ns)
     _print_summary(result)
+    alignment = result["alignment"]
+    print("\nAligned pairs (confidence; details stated on one side only):")
+    for pair in alignment.matched_pairs():
+        details = ", ".join(f"{f.span or f.value} only in {'source' if f.side == 'src' else 'target'}"
+                            for f in pair.flags if f.kind.startswith("number-only"))
+        crossing = "  [reordered]" if pair.has_flag("crossing") else ""
+        print(f"  {pair.score:.2f}  {_snippet(alignment.source, pair.src, 36)}{crossing}")
+        print(f"        {_snippet(alignment.target, pair.tgt, 72)}")
+        if details:
+            print(f"        ! {details}")
     print("\nUnmatched claims (source):")
     for s in result["alignment"].unmatched("src"):
         print(f"  [{s.id}] {s.text}")
     print("Unmatched claims (target):")
     for s in result["alignment"].unmatched("tgt"):
         print(f"  [{s.id}] {s.text}")
-    print(f"\nReview it: streamlit run {ROOT / 'ui' / 'app.py'}")
+    streamlit = Path(sys.executable).parent / "streamlit"
+    launcher = streamlit if streamlit.exists() else "streamlit"
+    print(f"\nReview it in the browser: {launcher} run {ROOT / 'ui' / 'app.py'}")
     return 0
 
 
@@ -199,6 +211,13 @@ def _run_batch(args) -> int:
                        address=args.ray_address, show_progress=True)
     print(format_report(report))
     return 1 if report.failures else 0
+
+
+def _snippet(doc, ids: list[int], width: int) -> str:
+    text = "".join(doc.sentences[i].text for i in ids) if doc.lang.startswith("zh") else \
+        " ".join(doc.sentences[i].text for i in ids)
+    label = f"{doc.lang} {','.join(map(str, ids))}: "
+    return label + (text if len(text) <= width else text[: width - 1] + "…")
 
 
 def _run_eval(args) -> int:
