@@ -29,6 +29,11 @@ CANDIDATES = 5
 PARALLEL_MAX_DRIFT = 0.14
 COMPARABLE_WEIGHTS = {"use-m3": 0.5, "e5-small": 0.5}
 DEFAULT_PARALLEL = parallel.ParallelParams()
+# Beyond this many sentence pairs a full similarity matrix (4 bytes a cell) is
+# not held: auto mode samples, candidates come from a band, comparable mode refuses.
+FULL_MATRIX_CELLS = 25_000_000
+CANDIDATE_BAND = 100
+MODE_SAMPLE = 2000
 DEFAULT_COMPARABLE = comparable.ComparableParams()
 
 
@@ -67,6 +72,10 @@ def align_documents(source: Document, target: Document, encoder: Encoder, *, mod
                                  parallel_params)
         params = dataclasses.asdict(parallel_params)
     else:
+        if len(src_ids) * len(tgt_ids) > FULL_MATRIX_CELLS:
+            raise InputError("--mode", f"comparable mode compares every sentence with every other: "
+                             f"{len(src_ids):,} x {len(tgt_ids):,} is too many; use --mode parallel "
+                             f"for a translation, or split the documents")
         if isinstance(encoder, FusedEncoder):
             # Margins threshold better with more of USE's wide cosine spread
             # (flagship gold, README); parallel mode ranks better with more e5.
@@ -82,7 +91,7 @@ def align_documents(source: Document, target: Document, encoder: Encoder, *, mod
     if mode == "comparable":
         for k in comparable.crossing([(p.src, p.tgt) for p in pairs]):
             pairs[k].flags.append(Flag("crossing"))
-    _fill_candidates(source, target, src_ids, tgt_ids, src_vecs, tgt_vecs)
+    _fill_candidates(source, target, src_ids, tgt_ids, src_vecs, tgt_vecs, pairs)
     alignment = Alignment(
         source=source, target=target, model=encoder.name, mode=mode, pairs=pairs,
         signature={"tool": f"zhen-align {__version__}", "encoder": encoder.name, "mode": mode,
@@ -102,6 +111,9 @@ def detect_mode(src: np.ndarray, tgt: np.ndarray, p: comparable.ComparableParams
     """
     if len(src) == 0 or len(tgt) == 0:
         return "comparable"
+    # An even sample keeps relative positions, and the drift is about positions.
+    src = src[np.linspace(0, len(src) - 1, min(len(src), MODE_SAMPLE)).astype(int)]
+    tgt = tgt[np.linspace(0, len(tgt) - 1, min(len(tgt), MODE_SAMPLE)).astype(int)]
     mar = comparable.margins(src @ tgt.T, p.k)
     best_t, best_s = mar.argmax(axis=1), mar.argmax(axis=0)
     mutual = [(i, int(best_t[i])) for i in range(len(src)) if best_s[best_t[i]] == i]
@@ -156,18 +168,33 @@ def _with_metadata_beads(pairs: list[Pair], source: Document, target: Document) 
     return in_reading_order(out)
 
 
-def _fill_candidates(source, target, src_ids, tgt_ids, src_vecs, tgt_vecs) -> None:
-    """Store each sentence's best counterparts so a reviewer can re-link in one click."""
-    if not src_ids or not tgt_ids:
-        return
-    for ids, vecs, other_ids, other_vecs, doc in (
-        (src_ids, src_vecs, tgt_ids, tgt_vecs, source),
-        (tgt_ids, tgt_vecs, src_ids, src_vecs, target),
+def _fill_candidates(source, target, src_ids, tgt_ids, src_vecs, tgt_vecs, pairs) -> None:
+    """Store each sentence's best counterparts so a reviewer can re-link in one click.
+
+    Small pairs search the whole other side. Long ones (books) search a band
+    around where the alignment put the sentence, so memory and time stay linear.
+    """
+    src_pos = {i: k for k, i in enumerate(src_ids)}
+    tgt_pos = {j: k for k, j in enumerate(tgt_ids)}
+    links = sorted((src_pos[min(p.src)], tgt_pos[min(p.tgt)]) for p in pairs if p.matched)
+    for ids, vecs, other_ids, other_vecs, doc, flip in (
+        (src_ids, src_vecs, tgt_ids, tgt_vecs, source, False),
+        (tgt_ids, tgt_vecs, src_ids, src_vecs, target, True),
     ):
-        k = min(CANDIDATES, len(other_ids))
-        for start in range(0, len(ids), 1024):
-            sims = vecs[start:start + 1024] @ other_vecs.T
+        n, m = len(ids), len(other_ids)
+        if n * m <= FULL_MATRIX_CELLS:
+            lo, width = np.zeros(n, dtype=int), m
+        else:
+            xs, ys = zip(*sorted((b, a) if flip else (a, b) for a, b in links)) if links else ((0,), (0,))
+            centre = np.interp(np.arange(n), xs, ys).round().astype(int)
+            width = min(2 * CANDIDATE_BAND + 1, m)
+            lo = np.clip(centre - CANDIDATE_BAND, 0, m - width)
+        k = min(CANDIDATES, width)
+        for start in range(0, n, 256):
+            rows = np.arange(start, min(n, start + 256))
+            cols = lo[rows, None] + np.arange(width)[None, :]
+            sims = np.einsum("id,icd->ic", vecs[rows], other_vecs[cols])
             top = np.argsort(-sims, axis=1)[:, :k]
-            for row, idx in enumerate(top):
-                doc.sentences[ids[start + row]].candidates = [
-                    (other_ids[c], float(sims[row, c])) for c in idx]
+            for r, i in enumerate(rows):
+                doc.sentences[ids[i]].candidates = [
+                    (other_ids[cols[r, c]], float(sims[r, c])) for c in top[r]]
