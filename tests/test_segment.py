@@ -28,7 +28,7 @@ def squeeze(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
-@pytest.mark.parametrize(("paragraph", "lang"), seed_paragraphs())
+@pytest.mark.parametrize(("paragraph", "lang"), list(seed_paragraphs()))
 def test_nothing_lost_nothing_empty(paragraph, lang):
     sentences = split_sentences(paragraph, lang)
     assert sentences
