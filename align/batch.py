@@ -42,13 +42,13 @@ from lxml import etree
 
 from . import __version__
 from .atomic import write_atomic
-from .embed import Encoder, load_encoder
+from .embed import Encoder, known_models, load_encoder
 from .engines import map_unordered
 from .errors import InputError
 from .export import summary, to_json, to_tsv
 from .manifest import PairJob, check_ids, read_manifest
 from .pipeline import align_files
-from .tmx import ADMIN_LANG, DOCTYPE, TMX_VERSION, TOOL_NAME, to_tmx
+from .tmx import ADMIN_LANG, DOCTYPE, TMX_VERSION, TOOL_NAME, tmx_lang, to_tmx
 
 MERGED_TMX = "batch.tmx"
 SUMMARY_TSV = "batch-summary.tsv"
@@ -227,6 +227,7 @@ def run_batch(jobs: list[PairJob], out_dir: str | Path, options: BatchOptions = 
     stops the workers and raises KeyboardInterrupt; every file already
     written is complete, and a rerun picks up where this one stopped.
     """
+    check_options(options)
     out = Path(out_dir)
     started = time.perf_counter()
     fingerprints = {job.id: fingerprint(job, options) for job in jobs}
@@ -245,6 +246,22 @@ def run_batch(jobs: list[PairJob], out_dir: str | Path, options: BatchOptions = 
     write_atomic(out / SUMMARY_TSV, summary_tsv(report))
     report.seconds = time.perf_counter() - started
     return report
+
+
+def check_options(options: BatchOptions) -> None:
+    """Catch a mistyped option before the run, not once per pair after it.
+
+    A bad model name would otherwise fail every pair of a long batch, each
+    with the same message; these checks are cheap and load nothing.
+    """
+    if options.model not in ("", *known_models()) and not Path(options.model).is_dir():
+        raise InputError("--model", f"unknown model {options.model!r}: use a name from "
+                                    "models.txt or the path of a local sentence-transformers folder")
+    if not 0.0 <= options.min_score <= 1.0:
+        raise InputError("--min-score", f"must be between 0 and 1, not {options.min_score}")
+    for option, code in (("--src-code", options.src_code), ("--tgt-code", options.tgt_code)):
+        if code:
+            tmx_lang(code, where=option)
 
 
 def fingerprint(job: PairJob, options: BatchOptions) -> str:

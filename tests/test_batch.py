@@ -141,9 +141,13 @@ def test_usage_errors_exit_2_before_anything_runs(tmp_path, capsys):
     folder = make_folder(tmp_path / "in")
     assert cli.main(["batch", str(folder), "--out", str(tmp_path / "o"), "--workers", "0"]) == 2
     assert cli.main(["batch", str(tmp_path / "none.tsv"), "--out", str(tmp_path / "o")]) == 2
+    assert cli.main(["batch", str(folder), "--out", str(tmp_path / "o"), "--model", "labse"]) == 2
+    assert cli.main(["batch", str(folder), "--out", str(tmp_path / "o"), "--src-code", "zh CN"]) == 2
     err = capsys.readouterr().err
     assert "align: --workers: must be at least 1, not 0" in err
     assert "none.tsv: no such manifest file" in err
+    assert "align: --model: unknown model 'labse'" in err
+    assert "align: --src-code: not a language code: 'zh CN'" in err
     assert not (tmp_path / "o").exists()
 
 
