@@ -14,6 +14,7 @@ parallelism comes from running several workers.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import signal
@@ -123,7 +124,9 @@ def _start_ray(ray, address: str | None, workers: int | None) -> None:
     env = dict(THREAD_ENV)
     env.update({k: os.environ[k] for k in FORWARDED_ENV if k in os.environ})
     runtime_env = {"env_vars": env, "py_modules": [str(PACKAGE_DIR)]}
-    options: dict[str, Any] = {"runtime_env": runtime_env, "log_to_driver": False}
+    # Ray's INFO lines would interleave with the progress bar.
+    options: dict[str, Any] = {"runtime_env": runtime_env, "log_to_driver": False,
+                               "logging_level": logging.WARNING}
     if address:
         options["address"] = address
     else:
