@@ -271,7 +271,8 @@ def bench_end_to_end(model: str, count: int) -> float:
         os.environ["ALIGN_CACHE_DIR"] = str(Path(tmp) / "cache")
         started = time.perf_counter()
         encoder = load_encoder(model)
-        print(f"   model load {time.perf_counter() - started:.1f} s (once per worker process)")
+        print(f"   load_encoder {time.perf_counter() - started:.1f} s (weights that load lazily "
+              "count in the cold run)")
         cold_rate = 0.0
         for run in ("cold", "warm"):
             clock.reset()
