@@ -94,6 +94,10 @@ class ClauseSpans:
     sentences: np.ndarray
 
 
+BLOCK = 128
+"""Source rows per similarity block: a block gathers BLOCK x band target vectors
+(128 x 201 x 896 floats is ~90 MB), so memory stays flat whatever the length."""
+
 MAX_CLAUSES = 8
 """Sentences with more clauses are not split (the number of cut choices explodes)."""
 
@@ -156,8 +160,8 @@ def anchor_path(src: Windows, tgt: Windows, p: ParallelParams) -> np.ndarray:
     best = _PrefixMax(m)
     chain: dict[tuple[int, int], tuple[int, int] | None] = {}
     end, end_score = None, 0.0
-    for start in range(0, n, 1024):  # blocks keep memory O(block · band)
-        rows = np.arange(start, min(n, start + 1024))
+    for start in range(0, n, BLOCK):
+        rows = np.arange(start, min(n, start + BLOCK))
         cols = lo[rows, None] + np.arange(width)[None, :]
         sims = np.einsum("id,icd->ic", src.vecs[0][rows], tgt.vecs[0][cols])
         top = np.argsort(-sims, axis=1)[:, :k]

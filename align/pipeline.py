@@ -190,8 +190,8 @@ def _fill_candidates(source, target, src_ids, tgt_ids, src_vecs, tgt_vecs, pairs
             width = min(2 * CANDIDATE_BAND + 1, m)
             lo = np.clip(centre - CANDIDATE_BAND, 0, m - width)
         k = min(CANDIDATES, width)
-        for start in range(0, n, 256):
-            rows = np.arange(start, min(n, start + 256))
+        for start in range(0, n, parallel.BLOCK):
+            rows = np.arange(start, min(n, start + parallel.BLOCK))
             cols = lo[rows, None] + np.arange(width)[None, :]
             sims = np.einsum("id,icd->ic", vecs[rows], other_vecs[cols])
             top = np.argsort(-sims, axis=1)[:, :k]
