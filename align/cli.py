@@ -47,7 +47,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"zhen-align {__version__}")
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
 
-    p = sub.add_parser("pair", help="align two files and write JSON, TMX and TSV")
+    p = sub.add_parser("pair", help="align two files and write JSON, TMX and TSV",
+                       epilog="models (--model):\n" + models_help(),
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("source", help="source file (txt, md, html; encoding detected)")
     p.add_argument("target", help="target file")
     p.add_argument("--out", required=True, help="output folder")
