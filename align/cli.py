@@ -175,11 +175,11 @@ def _run_demo(args) -> int:
     with open(CORPUS / "manifest.tsv", encoding="utf-8") as f:
         rows = {r["id"]: r for r in csv.DictReader(f, delimiter="\t")}
     row = rows[FLAGSHIP]
-    ns = argparse.Namespace(model=args.model, mode=row["mode"], src_lang=row["src_lang"],
-                            tgt_lang=row["tgt_lang"], presplit=False, min_score=0.5,
-                            script="original", src_code=None, tgt_code=None)
-    result = _align_and_write(CORPUS / row["source"], CORPUS / row["target"], Path(args.out),
-                              FLAGSHIP, ns)
+    # The flagship as `align pair` would take it, so demo shares pair's defaults.
+    pair = _parser().parse_args(["pair", str(CORPUS / row["source"]), str(CORPUS / row["target"]),
+                                 "--out", args.out, "--model", args.model, "--mode", row["mode"],
+                                 "--src-lang", row["src_lang"], "--tgt-lang", row["tgt_lang"]])
+    result = _align_and_write(pair.source, pair.target, Path(pair.out), FLAGSHIP, pair)
     _print_summary(result)
     alignment = result["alignment"]
     print("\nAligned pairs (confidence; details stated on one side only):")

@@ -60,8 +60,10 @@ def margins(sim: np.ndarray, k: int) -> np.ndarray:
     return sim / np.where(np.abs(denom) < 1e-9, 1e-9, denom)
 
 
-def confidence(margin: np.ndarray | float, p: ComparableParams) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-(np.asarray(margin) - p.threshold) / p.slope))
+def confidence(margin: np.ndarray | float, p: ComparableParams, bar: float | None = None) -> np.ndarray:
+    """Calibrated: 0.5 at the bar a link had to clear (``p.threshold`` unless given)."""
+    bar = p.threshold if bar is None else bar
+    return 1.0 / (1.0 + np.exp(-(np.asarray(margin) - bar) / p.slope))
 
 
 def clauses(text: str, lang: str, p: ComparableParams = ComparableParams()) -> list[str]:
@@ -95,7 +97,8 @@ def _best_links(mar: np.ndarray) -> set[tuple[int, int]]:
     return {(i, int(mar[i].argmax())) for i in range(n)} | {(int(mar[:, j].argmax()), j) for j in range(m)}
 
 
-def _mutual(mar: np.ndarray) -> set[tuple[int, int]]:
+def mutual_links(mar: np.ndarray) -> set[tuple[int, int]]:
+    """Pairs that are each other's best match."""
     best_t, best_s = mar.argmax(axis=1), mar.argmax(axis=0)
     return {(i, int(best_t[i])) for i in range(len(mar)) if best_s[best_t[i]] == i}
 
@@ -107,7 +110,7 @@ def align_comparable(src: View, tgt: View, p: ComparableParams = ComparableParam
         return [([i], [], 1.0) for i in range(n)] + [([], [j], 1.0) for j in range(m)]
     whole = margins(src.sentences @ tgt.sentences.T, p.k)
     mar = np.maximum(whole, margins(clause_similarity(src, tgt), p.k))
-    corroborated = _mutual(whole) & _mutual(mar)
+    corroborated = mutual_links(whole) & mutual_links(mar)
     links = {(i, j) for i, j in _best_links(mar)
              if mar[i, j] >= p.threshold or ((i, j) in corroborated and mar[i, j] >= p.mutual_threshold)}
     beads = []
@@ -116,9 +119,8 @@ def align_comparable(src: View, tgt: View, p: ComparableParams = ComparableParam
         s, t = _neighbours_only(s, t, mar, src.runs, tgt.runs)
         kept = [(i, j) for i in s for j in t if (i, j) in links] or [max(
             ((i, j) for i in s for j in t), key=lambda ij: mar[ij])]
-        # Calibrated against the bar each link had to clear.
-        bar = {ij: p.mutual_threshold if ij in corroborated else p.threshold for ij in kept}
-        conf = float(np.mean([confidence(mar[ij] + p.threshold - bar[ij], p) for ij in kept]))
+        conf = float(np.mean([confidence(mar[ij], p, p.mutual_threshold if ij in corroborated
+                                         else p.threshold) for ij in kept]))
         beads.append((s, t, conf))
     linked_s = {i for s, _, _ in beads for i in s}
     linked_t = {j for _, t, _ in beads for j in t}

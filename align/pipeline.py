@@ -80,7 +80,8 @@ def align_documents(source: Document, target: Document, encoder: Encoder, *, mod
             # Margins threshold better with more of USE's wide cosine spread
             # (flagship gold, README); parallel mode ranks better with more e5.
             encoder = encoder.reweighted(COMPARABLE_WEIGHTS)
-            src_vecs, tgt_vecs = encoder.encode(texts[: len(src_ids)]), encoder.encode(texts[len(src_ids):])
+            vecs = encoder.encode(texts)  # each member's cache answers: nothing is embedded twice
+            src_vecs, tgt_vecs = vecs[: len(src_ids)], vecs[len(src_ids):]
         views = [_view(doc, ids, vecs, encoder, comparable_params) for doc, ids, vecs in
                  ((source, src_ids, src_vecs), (target, tgt_ids, tgt_vecs))]
         beads = comparable.align_comparable(*views, comparable_params)
@@ -114,9 +115,7 @@ def detect_mode(src: np.ndarray, tgt: np.ndarray, p: comparable.ComparableParams
     # An even sample keeps relative positions, and the drift is about positions.
     src = src[np.linspace(0, len(src) - 1, min(len(src), MODE_SAMPLE)).astype(int)]
     tgt = tgt[np.linspace(0, len(tgt) - 1, min(len(tgt), MODE_SAMPLE)).astype(int)]
-    mar = comparable.margins(src @ tgt.T, p.k)
-    best_t, best_s = mar.argmax(axis=1), mar.argmax(axis=0)
-    mutual = [(i, int(best_t[i])) for i in range(len(src)) if best_s[best_t[i]] == i]
+    mutual = comparable.mutual_links(comparable.margins(src @ tgt.T, p.k))
     drift = np.mean([abs(i / len(src) - j / len(tgt)) for i, j in mutual])
     return "parallel" if drift <= PARALLEL_MAX_DRIFT else "comparable"
 
