@@ -82,14 +82,15 @@ class Windows:
 class ClauseSpans:
     """A fast model's embeddings of every contiguous run of clauses of each sentence.
 
-    ``rows[i][(p, q)]`` is the row of ``vecs`` embedding clauses ``p..q-1`` of
-    sentence ``i`` (absent for sentences that do not split); ``sentences``
-    holds the same model's whole-sentence embeddings, the baseline a split
-    must beat.
+    ``index[i, p, q]`` is the row of ``vecs`` embedding clauses ``p..q-1`` of
+    sentence ``i`` (-1 for the whole sentence and for sentences that do not
+    split); a dense array rather than per-sentence dicts, so the evidence for
+    many beads at once is one gather. ``sentences`` holds the same model's
+    whole-sentence embeddings, the baseline a split must beat.
     """
 
-    rows: list[dict[tuple[int, int], int]]
-    counts: list[int]
+    index: np.ndarray
+    counts: np.ndarray
     vecs: np.ndarray
     sentences: np.ndarray
 
@@ -109,20 +110,19 @@ def clause_spans(sentences: list[str], bounds: list[list[tuple[int, int]]], enco
     ``bounds[i]`` are sentence i's clause (start, end) offsets, [] if it does
     not split; ``vecs`` are the same model's whole-sentence embeddings.
     """
-    rows: list[dict[tuple[int, int], int]] = []
+    index = np.full((len(sentences), MAX_CLAUSES + 1, MAX_CLAUSES + 1), -1, dtype=np.int32)
+    counts = np.zeros(len(sentences), dtype=int)
     texts: list[str] = []
-    for sentence, cuts in zip(sentences, bounds):
+    for i, (sentence, cuts) in enumerate(zip(sentences, bounds)):
         k = len(cuts) if 2 <= len(cuts) <= MAX_CLAUSES else 0
-        table = {}
+        counts[i] = k
         for p in range(k):
             for q in range(p + 1, k + 1):
                 if (p, q) != (0, k):
-                    table[(p, q)] = len(texts)
+                    index[i, p, q] = len(texts)
                     texts.append(sentence[cuts[p][0]:cuts[q - 1][1]])
-        rows.append(table)
     span_vecs = encode(texts) if texts else np.zeros((0, vecs.shape[1]), np.float32)
-    counts = [len(cuts) if table else 0 for cuts, table in zip(bounds, rows)]
-    return ClauseSpans(rows, counts, span_vecs, vecs)
+    return ClauseSpans(index, counts, span_vecs, vecs)
 
 
 def window_chars(chars: np.ndarray, max_side: int) -> list[np.ndarray]:
@@ -256,37 +256,43 @@ def bead_gains(src: Windows, tgt: Windows, a: int, b: int, i0: int, j0: np.ndarr
         gain += p.member_weight * (np.minimum(weakest_s, weakest_t) - sim)
     if p.split_weight and src.clauses is not None and tgt.clauses is not None:
         if a == 1 and b > 1:
-            gain += p.split_weight * split_gains(src.clauses, i0, tgt.clauses.sentences, j0, b)
+            gain += p.split_weight * split_gains(src.clauses, np.full(len(j0), i0),
+                                                 tgt.clauses.sentences, j0, b)
         elif b == 1 and a > 1:
-            gain += p.split_weight * np.array([
-                split_gains(tgt.clauses, int(j), src.clauses.sentences, np.array([i0]), a)[0]
-                for j in j0])
+            gain += p.split_weight * split_gains(tgt.clauses, j0, src.clauses.sentences,
+                                                 np.full(len(j0), i0), a)
     return gain
 
 
-def split_gains(spans: ClauseSpans, i: int, others: np.ndarray, starts: np.ndarray, b: int):
-    """Evidence that sentence ``i`` was split into the ``b`` sentences at each start.
+def split_gains(spans: ClauseSpans, split: np.ndarray, others: np.ndarray, starts: np.ndarray,
+                b: int) -> np.ndarray:
+    """Evidence that each sentence ``split[c]`` was split into the ``b`` sentences at ``starts[c]``.
 
-    The best cut of ``i``'s clauses into ``b`` consecutive groups, each group
-    matched to one of the b sentences in order, against the similarity of the
-    whole sentence to the b sentences together. A translator who splits a long
-    Chinese sentence in two renders its first clauses first: when the next
-    English sentence belongs to the *next* Chinese sentence, no cut explains
-    it and the bead loses. 0 where the sentence does not split into b groups.
+    The best cut of the sentence's clauses into ``b`` consecutive groups, each
+    group matched to one of the b sentences in order, against the similarity
+    of the whole sentence to the b sentences together. A translator who splits
+    a long Chinese sentence in two renders its first clauses first: when the
+    next English sentence belongs to the *next* Chinese sentence, no cut
+    explains it and the bead loses. 0 where the sentence does not split into
+    b groups. Vectorised per clause count, since cuts depend only on that.
     """
-    k = spans.counts[i]
-    if k < b:
-        return np.zeros(len(starts))
-    table = spans.rows[i]
+    out = np.zeros(len(split))
     parts = [others[starts + r] for r in range(b)]
-    best = np.full(len(starts), -np.inf)
-    for cuts in combinations(range(1, k), b - 1):
-        bounds = (0, *cuts, k)
-        total = sum(parts[r] @ spans.vecs[table[(bounds[r], bounds[r + 1])]] for r in range(b))
-        best = np.maximum(best, total / b)
     together = sum(parts)
-    together = together / np.maximum(np.linalg.norm(together, axis=1, keepdims=True), 1e-12)
-    return best - together @ spans.sentences[i]
+    together /= np.maximum(np.linalg.norm(together, axis=1, keepdims=True), 1e-12)
+    counts = spans.counts[split]
+    for k in np.unique(counts[counts >= b]):
+        cells = np.flatnonzero(counts == k)
+        rows = spans.index[split[cells]]
+        best = np.full(len(cells), -np.inf)
+        for cuts in combinations(range(1, k), b - 1):
+            bounds = (0, *cuts, int(k))
+            total = sum(np.einsum("cd,cd->c", parts[r][cells],
+                                  spans.vecs[rows[:, bounds[r], bounds[r + 1]]])
+                        for r in range(b))
+            best = np.maximum(best, total / b)
+        out[cells] = best - np.einsum("cd,cd->c", together[cells], spans.sentences[split[cells]])
+    return out
 
 
 def align_parallel(src: Windows, tgt: Windows, p: ParallelParams = ParallelParams()):
