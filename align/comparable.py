@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .model import spaceless
 from .segment import clauses as split_clauses
 
 
@@ -68,7 +69,7 @@ def confidence(margin: np.ndarray | float, p: ComparableParams, bar: float | Non
 
 def clauses(text: str, lang: str, p: ComparableParams = ComparableParams()) -> list[str]:
     """Clauses of a long sentence worth embedding on their own ([] if it does not split)."""
-    return split_clauses(text, p.clause_chars[0] if lang.startswith(("zh", "ja")) else p.clause_chars[1])
+    return split_clauses(text, p.clause_chars[0] if spaceless(lang) else p.clause_chars[1])
 
 
 @dataclass

@@ -95,6 +95,20 @@ class Sentence:
         )
 
 
+def primary_language(lang: str) -> str:
+    """``zh`` for ``zh``, ``zh-TW``, ``zh_Hant``: the part that decides how text is written."""
+    return lang.strip().lower().replace("_", "-").split("-")[0]
+
+
+def spaceless(lang: str) -> bool:
+    """Chinese and Japanese put no space between sentences (or words).
+
+    Joining two Chinese sentences with a space would put a stray space into a
+    translation memory, and their sentences are denser in characters.
+    """
+    return primary_language(lang) in ("zh", "ja")
+
+
 @dataclass
 class Document:
     """One side of a pair: its language, where it came from and its sentences."""
@@ -102,6 +116,11 @@ class Document:
     lang: str
     path: str
     sentences: list[Sentence]
+
+    @property
+    def joiner(self) -> str:
+        """What goes between two of its sentences written together (see :func:`spaceless`)."""
+        return "" if spaceless(self.lang) else " "
 
     def to_dict(self) -> dict[str, Any]:
         return {

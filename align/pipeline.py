@@ -141,14 +141,13 @@ def _align_parallel(source, target, src_ids, tgt_ids, src_vecs, tgt_vecs, encode
 def _windows(doc: Document, ids: list[int], vecs: np.ndarray, encoder: Encoder,
              max_side: int) -> parallel.Windows:
     texts = [doc.sentences[i].norm for i in ids]
-    joiner = "" if doc.lang.startswith(("zh", "ja")) else " "
     chars = np.array([len(t) for t in texts], dtype=float)
     fast = fast_part(encoder)
     spans = None
     if fast is not None:
         spans = parallel.clause_spans(texts, [clause_bounds(t) for t in texts], fast.encode,
                                       fast.encode(texts))
-    return parallel.Windows(encoder.windows(texts, vecs, max_side, joiner),
+    return parallel.Windows(encoder.windows(texts, vecs, max_side, doc.joiner),
                             parallel.window_chars(chars, max_side), spans, runs(ids))
 
 

@@ -57,7 +57,7 @@ from align.errors import InputError
 from align.export import to_json, to_tsv
 from align.model import NOT_CLAIMS, Alignment, Document, Flag, Pair, Sentence, in_reading_order
 from align.normalise import damage_flags, normalise
-from align.tmx import DEFAULT_MIN_SCORE, NO_SPACE_LANGS, primary_language, to_tmx
+from align.tmx import DEFAULT_MIN_SCORE, to_tmx
 
 SIDES = ("src", "tgt")
 UNREVIEWED, CONFIRMED, REJECTED = "unreviewed", "confirmed", "rejected"
@@ -318,8 +318,7 @@ def _edit_text(review: Review, side: str, sentence: int, text: str) -> None:
     _check_side(side)
     doc = document(review.alignment, side)
     target = _sentence(review.alignment, side, sentence)
-    joiner = _joiner(doc)
-    text = joiner.join(line.strip() for line in text.splitlines() if line.strip())
+    text = doc.joiner.join(line.strip() for line in text.splitlines() if line.strip())
     if not text:
         raise InputError(f"{_side_name(side)} sentence {sentence}",
                          "empty text: to drop a sentence, merge it into its neighbour or reject its pair")
@@ -368,7 +367,7 @@ def _merge_next(review: Review, side: str, sentence: int) -> None:
     del doc.sentences[sentence + 1]
     _renumber(review.alignment, side,
               lambda i: i if i <= sentence else (sentence if i == sentence + 1 else i - 1))
-    _set_text(first, first.text + _joiner(doc) + second.text, doc.lang)
+    _set_text(first, first.text + doc.joiner + second.text, doc.lang)
     _set_entries(review, _entries(review))
 
 
@@ -408,11 +407,6 @@ def _check_ids(alignment: Alignment, side: str, ids: list[int]) -> list[int]:
     for i in ids:
         _sentence(alignment, side, i)
     return sorted(set(ids))
-
-
-def _joiner(doc: Document) -> str:
-    """Chinese and Japanese sentences join without a space."""
-    return "" if primary_language(doc.lang) in NO_SPACE_LANGS else " "
 
 
 def _set_text(sentence: Sentence, text: str, lang: str) -> None:

@@ -25,7 +25,7 @@ from lxml import etree
 
 from align import __version__
 from align.errors import InputError
-from align.model import Alignment, Document, Pair
+from align.model import Alignment, Document, Pair, primary_language
 
 TOOL_NAME = "zhen-align"
 TMX_VERSION = "1.4"
@@ -38,10 +38,6 @@ DEFAULT_MIN_SCORE = 0.5
 # Simplified and US English are the usual defaults. Other languages keep
 # their bare code, which TMX allows.
 DEFAULT_REGIONS = {"zh": "zh-CN", "en": "en-US"}
-
-# Written without spaces between sentences: joining two Chinese sentences with
-# a space would put a stray space into the translation memory.
-NO_SPACE_LANGS = frozenset({"zh", "ja"})
 
 SCRIPTS = ("original", "simplified")
 
@@ -81,11 +77,6 @@ def _case_subtag(subtag: str) -> str:
     return subtag.lower()
 
 
-def primary_language(lang: str) -> str:
-    """``zh`` for ``zh``, ``zh-TW``, ``zh_Hant``: the part that decides how text is written."""
-    return lang.strip().lower().replace("_", "-").split("-")[0]
-
-
 def xml_safe(text: str) -> str:
     """``text`` without the characters XML 1.0 cannot carry."""
     return _ILLEGAL_XML.sub("", text)
@@ -104,8 +95,7 @@ def bead_text(doc: Document, ids: list[int], *, script: str = "original") -> str
     simplified = script == "simplified" and language == "zh"
     texts = [doc.sentences[i].norm if simplified else doc.sentences[i].text for i in ids]
     parts = [xml_safe(t).strip() for t in texts]
-    joiner = "" if language in NO_SPACE_LANGS else " "
-    return joiner.join(p for p in parts if p)
+    return doc.joiner.join(p for p in parts if p)
 
 
 def flag_kinds(pair: Pair) -> list[str]:
