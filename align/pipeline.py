@@ -132,14 +132,16 @@ def _view(doc: Document, ids: list[int], vecs: np.ndarray, encoder: Encoder,
 
 
 def _align_parallel(source, target, src_ids, tgt_ids, src_vecs, tgt_vecs, encoder, p):
-    sides = [_windows(doc, ids, vecs, encoder, p.max_side)
+    sides = [parallel_windows(doc, ids, vecs, encoder, p.max_side)
              for doc, ids, vecs in ((source, src_ids, src_vecs), (target, tgt_ids, tgt_vecs))]
     beads = parallel.align_parallel(*sides, p)
     return [([src_ids[i] for i in s], [tgt_ids[j] for j in t], c) for s, t, c in beads]
 
 
-def _windows(doc: Document, ids: list[int], vecs: np.ndarray, encoder: Encoder,
-             max_side: int) -> parallel.Windows:
+def parallel_windows(doc: Document, ids: list[int], vecs: np.ndarray, encoder: Encoder,
+                     max_side: int) -> parallel.Windows:
+    """Everything the parallel aligner reads of one side: runs of sentences ``ids``
+    (``vecs`` their embeddings), their lengths, clause spans and metadata breaks."""
     texts = [doc.sentences[i].norm for i in ids]
     chars = np.array([len(t) for t in texts], dtype=float)
     fast = fast_part(encoder)

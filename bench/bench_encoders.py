@@ -20,8 +20,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from align.comparable import margins  # noqa: E402
-from align.embed import E5SmallEncoder, USEEncoder  # noqa: E402
+from align.comparable import margins
+from align.embed import E5SmallEncoder, USEEncoder
 
 TATOEBA = ROOT.parent / "shared" / "gold" / "tatoeba"
 WEIGHTS = (0.0, 0.3, 0.5, 0.7, 1.0)  # share of use-m3 in the fusion
