@@ -123,7 +123,8 @@ class _Bar:
         if stage != self.stage:
             self.close()
             self.stage = stage
-            self.bar = tqdm(total=total, desc=stage, unit="sent" if stage == "embedding" else "step",
+            unit = {"embedding": "sent", "aligning": "step"}.get(stage, "text")
+            self.bar = tqdm(total=total, desc=stage, unit=unit,
                             leave=False, file=sys.stderr)
         self.bar.total = total
         self.bar.n = done

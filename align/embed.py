@@ -27,6 +27,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import Callable, Sequence
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -70,7 +71,7 @@ class Encoder:
         return out
 
     def windows(self, texts: Sequence[str], singles: np.ndarray, max_side: int,
-                joiner: str = " ") -> list[np.ndarray]:
+                joiner: str = " ", progress: Progress | None = None) -> list[np.ndarray]:
         """Embeddings of every run of 1..max_side consecutive sentences.
 
         ``result[k][i]`` embeds sentences ``i .. i+k``. A fast model embeds
@@ -79,17 +80,15 @@ class Encoder:
         what keeps alignment ~5x cheaper than embedding every window (the
         windows hold ~10x the text of the sentences).
         """
-        out = [singles]
-        for k in range(2, max_side + 1):
-            if len(texts) < k:
-                break
-            if self.fast:
-                joined = [joiner.join(texts[i:i + k]) for i in range(len(texts) - k + 1)]
-                out.append(self.encode(joined))
-            else:
-                total = np.cumsum(np.vstack([np.zeros((1, singles.shape[1]), np.float32), singles]), axis=0)
-                out.append(l2_normalise(total[k:] - total[:-k]))
-        return out
+        lengths = range(2, min(max_side, len(texts)) + 1)
+        if not self.fast:
+            total = np.cumsum(np.vstack([np.zeros((1, singles.shape[1]), np.float32), singles]), axis=0)
+            return [singles] + [l2_normalise(total[k:] - total[:-k]) for k in lengths]
+        # One call for all run lengths, so progress runs once from 0 to the end.
+        joined = [joiner.join(texts[i:i + k]) for k in lengths for i in range(len(texts) - k + 1)]
+        vecs = self.encode(joined, progress)
+        bounds = np.cumsum([0] + [len(texts) - k + 1 for k in lengths])
+        return [singles] + [vecs[a:b] for a, b in pairwise(bounds)]
 
 
 class USEEncoder(Encoder):
@@ -176,12 +175,12 @@ class FusedEncoder(Encoder):
         return FusedEncoder([(enc, weights[enc.name]) for enc, _ in self._members])
 
     def windows(self, texts: Sequence[str], singles: np.ndarray, max_side: int,
-                joiner: str = " ") -> list[np.ndarray]:
+                joiner: str = " ", progress: Progress | None = None) -> list[np.ndarray]:
         """Each member builds its own windows (real or averaged); then fuse per run length."""
         per_member, start = [], 0
         for enc, scale in self._members:
             part = singles[:, start:start + enc.dim] / scale
-            per_member.append([w * scale for w in enc.windows(texts, part, max_side, joiner)])
+            per_member.append([w * scale for w in enc.windows(texts, part, max_side, joiner, progress)])
             start += enc.dim
         return [np.hstack(ws).astype(np.float32) for ws in zip(*per_member)]
 

@@ -62,14 +62,12 @@ def align_documents(source: Document, target: Document, encoder: Encoder, *, mod
     texts = [source.sentences[i].norm for i in src_ids] + [target.sentences[j].norm for j in tgt_ids]
     vecs = encoder.encode(texts, progress)
     src_vecs, tgt_vecs = vecs[: len(src_ids)], vecs[len(src_ids):]
-    if progress:
-        progress("aligning", 0, 1)
 
     if mode == "auto":
         mode = detect_mode(src_vecs, tgt_vecs, comparable_params)
     if mode == "parallel":
         beads = _align_parallel(source, target, src_ids, tgt_ids, src_vecs, tgt_vecs, encoder,
-                                 parallel_params)
+                                 parallel_params, progress)
         params = dataclasses.asdict(parallel_params)
     else:
         if len(src_ids) * len(tgt_ids) > FULL_MATRIX_CELLS:
@@ -82,8 +80,11 @@ def align_documents(source: Document, target: Document, encoder: Encoder, *, mod
             encoder = encoder.reweighted(COMPARABLE_WEIGHTS)
             vecs = encoder.encode(texts)  # each member's cache answers: nothing is embedded twice
             src_vecs, tgt_vecs = vecs[: len(src_ids)], vecs[len(src_ids):]
-        views = [_view(doc, ids, vecs, encoder, comparable_params) for doc, ids, vecs in
-                 ((source, src_ids, src_vecs), (target, tgt_ids, tgt_vecs))]
+        views = [_view(doc, ids, vecs, encoder, comparable_params, _renamed(progress, f"{side} clauses"))
+                 for side, doc, ids, vecs in (("source", source, src_ids, src_vecs),
+                                              ("target", target, tgt_ids, tgt_vecs))]
+        if progress:
+            progress("aligning", 0, 1)
         beads = comparable.align_comparable(*views, comparable_params)
         beads = [([src_ids[i] for i in s], [tgt_ids[j] for j in t], c) for s, t, c in beads]
         params = dataclasses.asdict(comparable_params)
@@ -120,37 +121,48 @@ def detect_mode(src: np.ndarray, tgt: np.ndarray, p: comparable.ComparableParams
     return "parallel" if drift <= PARALLEL_MAX_DRIFT else "comparable"
 
 
+def _renamed(progress: Progress | None, stage: str) -> Progress | None:
+    """``progress`` reporting an inner step's embedding under its own stage name, so a
+    long book shows its window and clause embedding rather than a frozen 'aligning'."""
+    return (lambda _stage, done, total: progress(stage, done, total)) if progress else None
+
+
 def _view(doc: Document, ids: list[int], vecs: np.ndarray, encoder: Encoder,
-          p: comparable.ComparableParams) -> comparable.View:
+          p: comparable.ComparableParams, progress: Progress | None = None) -> comparable.View:
     owner, texts = [], []
     for k, i in enumerate(ids):
         for clause in comparable.clauses(doc.sentences[i].norm, doc.lang, p):
             owner.append(k)
             texts.append(clause)
-    clause_vecs = encoder.encode(texts) if texts else np.zeros((0, vecs.shape[1]), np.float32)
+    clause_vecs = encoder.encode(texts, progress) if texts else np.zeros((0, vecs.shape[1]), np.float32)
     return comparable.View(vecs, clause_vecs, np.array(owner, dtype=int), runs(ids))
 
 
-def _align_parallel(source, target, src_ids, tgt_ids, src_vecs, tgt_vecs, encoder, p):
-    sides = [parallel_windows(doc, ids, vecs, encoder, p.max_side)
-             for doc, ids, vecs in ((source, src_ids, src_vecs), (target, tgt_ids, tgt_vecs))]
+def _align_parallel(source, target, src_ids, tgt_ids, src_vecs, tgt_vecs, encoder, p, progress):
+    sides = [parallel_windows(doc, ids, vecs, encoder, p.max_side, progress, side)
+             for side, doc, ids, vecs in (("source", source, src_ids, src_vecs),
+                                          ("target", target, tgt_ids, tgt_vecs))]
+    if progress:
+        progress("aligning", 0, 1)
     beads = parallel.align_parallel(*sides, p)
     return [([src_ids[i] for i in s], [tgt_ids[j] for j in t], c) for s, t, c in beads]
 
 
 def parallel_windows(doc: Document, ids: list[int], vecs: np.ndarray, encoder: Encoder,
-                     max_side: int) -> parallel.Windows:
+                     max_side: int, progress: Progress | None = None,
+                     side: str = "source") -> parallel.Windows:
     """Everything the parallel aligner reads of one side: runs of sentences ``ids``
     (``vecs`` their embeddings), their lengths, clause spans and metadata breaks."""
     texts = [doc.sentences[i].norm for i in ids]
     chars = np.array([len(t) for t in texts], dtype=float)
+    windows = encoder.windows(texts, vecs, max_side, doc.joiner, _renamed(progress, f"{side} windows"))
     fast = fast_part(encoder)
     spans = None
     if fast is not None:
-        spans = parallel.clause_spans(texts, [clause_bounds(t) for t in texts], fast.encode,
-                                      fast.encode(texts))
-    return parallel.Windows(encoder.windows(texts, vecs, max_side, doc.joiner),
-                            parallel.window_chars(chars, max_side), spans, runs(ids))
+        report = _renamed(progress, f"{side} clauses")
+        spans = parallel.clause_spans(texts, [clause_bounds(t) for t in texts],
+                                      lambda clauses: fast.encode(clauses, report), fast.encode(texts))
+    return parallel.Windows(windows, parallel.window_chars(chars, max_side), spans, runs(ids))
 
 
 def runs(ids: list[int]) -> np.ndarray:

@@ -8,14 +8,19 @@ merged into one (2-1), the rest are 1-1. These tests run everywhere (no
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from align.embed import load_encoder
-from align.ingest import document_from_text
+from align.ingest import document_from_text, load_document
 from align.parallel import clause_spans, split_gains
 from align.pipeline import align_documents
 from align.segment import clause_bounds
+
+CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+FLAGSHIP_ZH, FLAGSHIP_EN = CORPUS / "001_6e67b410ee902a66.txt", CORPUS / "003_3cceb59c81ded892.txt"
 
 ZH = [
     "小王早上七点起床，先喝了一杯咖啡，然后骑车去公司。",
@@ -84,3 +89,23 @@ def test_split_evidence_for_many_cells_equals_one_cell_at_a_time(spans):
     alone = [split_gains(zh, split[c:c + 1], en, starts[c:c + 1], 2)[0] for c in range(len(split))]
     np.testing.assert_allclose(together, alone, rtol=1e-6)
     assert len(set(np.round(together, 6))) > 2  # real, distinct evidence, not a constant
+
+
+
+@pytest.mark.parametrize("mode, stages", [
+    ("parallel", ["embedding", "source windows", "source clauses", "target windows",
+                  "target clauses", "aligning"]),
+    ("comparable", ["embedding", "source clauses", "target clauses", "aligning"]),
+])
+def test_progress_names_every_embedding_step_and_finishes_each(default_encoder, mode, stages):
+    """A long book must not sit at a frozen 'aligning' while windows and clauses embed.
+
+    The flagship pair: its long sentences have clauses to embed in either mode.
+    """
+    events = []
+    align_documents(load_document(FLAGSHIP_ZH), load_document(FLAGSHIP_EN), default_encoder,
+                    mode=mode, progress=lambda *e: events.append(e))
+    order = [stage for k, (stage, _, _) in enumerate(events) if k == 0 or events[k - 1][0] != stage]
+    assert order == stages
+    last = {stage: (done, total) for stage, done, total in events}
+    assert all(done == total > 0 for done, total in last.values())

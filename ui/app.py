@@ -32,7 +32,9 @@ from ui import panels, render
 DEFAULT_MODEL = "default"
 PACKAGED_MODELS = ("default", "use-m3", "e5-small")
 # Share of the progress bar for each stage the pipeline reports.
-STAGES = {"loading the model": (0.0, 0.1), "embedding": (0.1, 0.9), "aligning": (0.9, 1.0)}
+STAGES = {"loading the model": (0.0, 0.05), "embedding": (0.05, 0.6),
+          "source windows": (0.6, 0.7), "source clauses": (0.7, 0.8),
+          "target windows": (0.8, 0.87), "target clauses": (0.87, 0.95), "aligning": (0.95, 1.0)}
 LOG = logging.getLogger("zhen-align.app")
 
 
