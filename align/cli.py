@@ -123,7 +123,7 @@ class _Bar:
         if stage != self.stage:
             self.close()
             self.stage = stage
-            unit = {"embedding": "sent", "aligning": "step"}.get(stage, "text")
+            unit = "sent" if stage.startswith("embedding") else "step" if stage == "aligning" else "text"
             self.bar = tqdm(total=total, desc=stage, unit=unit,
                             leave=False, file=sys.stderr)
         self.bar.total = total

@@ -167,7 +167,13 @@ class FusedEncoder(Encoder):
         self.dim = sum(enc.dim for enc, _ in members)
 
     def encode(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
-        parts = [enc.encode(texts, progress) * scale for enc, scale in self._members]
+        """Each member reports as ``<stage> (<member>)``: their speeds differ ~20x, and
+        one bar running twice from 0 would look like a restart with a wrong ETA."""
+        parts = []
+        for enc, scale in self._members:
+            report = (lambda stage, done, total, name=enc.name: progress(f"{stage} ({name})", done, total)
+                      ) if progress else None
+            parts.append(enc.encode(texts, report) * scale)
         return np.hstack(parts).astype(np.float32)
 
     def reweighted(self, weights: dict[str, float]) -> FusedEncoder:

@@ -55,8 +55,14 @@ def _align_lock() -> threading.Lock:
 
 
 def _progress(bar):
+    """Map pipeline stages onto one bar; the text names the step.
+
+    A fused model embeds once per member (``embedding (use-m3)``, then
+    ``embedding (e5-small)``): each runs through the embedding share, and the
+    text says which member is running.
+    """
     def report(stage: str, done: int, total: int) -> None:
-        low, high = STAGES.get(stage, (0.0, 1.0))
+        low, high = STAGES.get(stage.split(" (")[0], (0.0, 1.0))
         share = done / total if total else 1.0
         bar.progress(min(1.0, low + (high - low) * share), text=f"{stage}: {done} of {total}")
     return report
