@@ -84,16 +84,35 @@ def main() -> None:
     print(f"{folder}: {len(inputs)} documents embedded in {time.perf_counter() - t0:.1f} s")
     for v in variants:
         t0 = time.perf_counter()
-        tests, golds, per_doc = [], [], []
+        tests, golds, per_doc, confidence, right = [], [], [], [], []
         for ((src_ids, sw), (tgt_ids, tw)), gold in inputs:
-            beads = [(tuple(src_ids[i] for i in s), tuple(tgt_ids[j] for j in t))
-                     for s, t, _ in align_parallel(sw, tw, v)]
+            aligned = align_parallel(sw, tw, v)
+            beads = [(tuple(src_ids[i] for i in s), tuple(tgt_ids[j] for j in t)) for s, t, _ in aligned]
             tests.append(beads)
             golds.append(gold)
             per_doc.append(score([gold], [beads])["strict"]["f1"])
+            confidence += [c for _, _, c in aligned]
+            right += [bead in set(gold) for bead in beads]
         s = score(golds, tests)
         print(f"strict {s['strict']['f1']:.4f}  lax {s['lax']['f1']:.4f}  "
               f"per doc {np.round(per_doc, 3).tolist()}  {time.perf_counter() - t0:.1f} s  {changed(v)}")
+        if v == variants[0]:
+            reliability(np.array(confidence), np.array(right))
+
+
+BINS = (0.0, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0001)
+
+
+def reliability(confidence: np.ndarray, right: np.ndarray) -> None:
+    """How often a bead of each confidence band is exactly the gold bead (calibration)."""
+    gap = 0.0
+    for lo, hi in itertools.pairwise(BINS):
+        band = (confidence >= lo) & (confidence < hi)
+        if band.any():
+            gap += abs(right[band].mean() - confidence[band].mean()) * band.sum()
+            print(f"    confidence {lo:.2f}-{min(hi, 1):.2f}: {band.sum():5d} beads, "
+                  f"mean {confidence[band].mean():.3f}, exactly right {right[band].mean():.3f}")
+    print(f"    expected calibration error {gap / len(confidence):.3f}")
 
 
 if __name__ == "__main__":
