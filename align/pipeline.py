@@ -123,8 +123,11 @@ def detect_mode(src: np.ndarray, tgt: np.ndarray, p: comparable.ComparableParams
 
 def _renamed(progress: Progress | None, stage: str) -> Progress | None:
     """``progress`` reporting an inner step's embedding under its own stage name, so a
-    long book shows its window and clause embedding rather than a frozen 'aligning'."""
-    return (lambda _stage, done, total: progress(stage, done, total)) if progress else None
+    long book shows its window and clause embedding rather than a frozen 'aligning'.
+    A fused model's member suffix stays: ``embedding (e5-small)`` → ``source clauses (e5-small)``."""
+    if progress is None:
+        return None
+    return lambda inner, done, total: progress(inner.replace("embedding", stage, 1), done, total)
 
 
 def _view(doc: Document, ids: list[int], vecs: np.ndarray, encoder: Encoder,

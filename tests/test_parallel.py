@@ -95,8 +95,9 @@ def test_split_evidence_for_many_cells_equals_one_cell_at_a_time(spans):
 @pytest.mark.parametrize("mode, stages", [
     ("parallel", ["embedding (use-m3)", "embedding (e5-small)", "source windows",
                   "source clauses", "target windows", "target clauses", "aligning"]),
-    ("comparable", ["embedding (use-m3)", "embedding (e5-small)", "source clauses",
-                    "target clauses", "aligning"]),
+    ("comparable", ["embedding (use-m3)", "embedding (e5-small)", "source clauses (use-m3)",
+                    "source clauses (e5-small)", "target clauses (use-m3)", "target clauses (e5-small)",
+                    "aligning"]),
 ])
 def test_progress_names_every_embedding_step_and_finishes_each(default_encoder, mode, stages):
     """A long book must not sit at a frozen 'aligning' while windows and clauses embed,
