@@ -65,11 +65,7 @@ def align_documents(source: Document, target: Document, encoder: Encoder, *, mod
 
     if mode == "auto":
         mode = detect_mode(src_vecs, tgt_vecs, comparable_params)
-    if mode == "parallel":
-        beads = _align_parallel(source, target, src_ids, tgt_ids, src_vecs, tgt_vecs, encoder,
-                                 parallel_params, progress)
-        params = dataclasses.asdict(parallel_params)
-    else:
+    if mode == "comparable":
         if len(src_ids) * len(tgt_ids) > FULL_MATRIX_CELLS:
             raise InputError("--mode", f"comparable mode compares every sentence with every other: "
                              f"{len(src_ids):,} x {len(tgt_ids):,} is too many; use --mode parallel "
@@ -80,14 +76,21 @@ def align_documents(source: Document, target: Document, encoder: Encoder, *, mod
             encoder = encoder.reweighted(COMPARABLE_WEIGHTS)
             vecs = encoder.encode(texts)  # each member's cache answers: nothing is embedded twice
             src_vecs, tgt_vecs = vecs[: len(src_ids)], vecs[len(src_ids):]
-        views = [_view(doc, ids, vecs, encoder, comparable_params, _renamed(progress, f"{side} clauses"))
-                 for side, doc, ids, vecs in (("source", source, src_ids, src_vecs),
-                                              ("target", target, tgt_ids, tgt_vecs))]
-        if progress:
-            progress("aligning", 0, 1)
-        beads = comparable.align_comparable(*views, comparable_params)
-        beads = [([src_ids[i] for i in s], [tgt_ids[j] for j in t], c) for s, t, c in beads]
-        params = dataclasses.asdict(comparable_params)
+    # Each side's aligner input (windows and clause spans, or clause views),
+    # then the aligner; both work on positions in src_ids/tgt_ids.
+    sides = (("source", source, src_ids, src_vecs), ("target", target, tgt_ids, tgt_vecs))
+    if mode == "parallel":
+        inputs = [parallel_windows(doc, ids, v, encoder, parallel_params.max_side, progress, side)
+                  for side, doc, ids, v in sides]
+        aligner, params = parallel.align_parallel, parallel_params
+    else:
+        inputs = [_view(doc, ids, v, encoder, comparable_params, _renamed(progress, f"{side} clauses"))
+                  for side, doc, ids, v in sides]
+        aligner, params = comparable.align_comparable, comparable_params
+    if progress:
+        progress("aligning", 0, 1)
+    beads = [([src_ids[i] for i in s], [tgt_ids[j] for j in t], c)
+             for s, t, c in aligner(*inputs, params)]
 
     pairs = _with_metadata_beads([Pair(s, t, c) for s, t, c in beads], source, target)
     if mode == "comparable":
@@ -97,7 +100,7 @@ def align_documents(source: Document, target: Document, encoder: Encoder, *, mod
     alignment = Alignment(
         source=source, target=target, model=encoder.name, mode=mode, pairs=pairs,
         signature={"tool": f"zhen-align {__version__}", "encoder": encoder.name, "mode": mode,
-                   "params": params},
+                   "params": dataclasses.asdict(params)},
     )
     claims.flag_claims(alignment)
     if progress:
@@ -139,16 +142,6 @@ def _view(doc: Document, ids: list[int], vecs: np.ndarray, encoder: Encoder,
             texts.append(clause)
     clause_vecs = encoder.encode(texts, progress) if texts else np.zeros((0, vecs.shape[1]), np.float32)
     return comparable.View(vecs, clause_vecs, np.array(owner, dtype=int), runs(ids))
-
-
-def _align_parallel(source, target, src_ids, tgt_ids, src_vecs, tgt_vecs, encoder, p, progress):
-    sides = [parallel_windows(doc, ids, vecs, encoder, p.max_side, progress, side)
-             for side, doc, ids, vecs in (("source", source, src_ids, src_vecs),
-                                          ("target", target, tgt_ids, tgt_vecs))]
-    if progress:
-        progress("aligning", 0, 1)
-    beads = parallel.align_parallel(*sides, p)
-    return [([src_ids[i] for i in s], [tgt_ids[j] for j in t], c) for s, t, c in beads]
 
 
 def parallel_windows(doc: Document, ids: list[int], vecs: np.ndarray, encoder: Encoder,
