@@ -30,12 +30,11 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import lru_cache
 
 import cn2an
-from opencc import OpenCC
 
 from align.model import Alignment, Document, Flag, Pair, Sentence
+from align.normalise import to_simplified
 
 ONLY_IN = {"src": "number-only-in-source", "tgt": "number-only-in-target"}
 
@@ -258,12 +257,6 @@ ZH_HANDLERS = {
 }
 
 
-@lru_cache(maxsize=1)
-def _t2s() -> OpenCC:
-    """Loaded on first use: no work at import time."""
-    return OpenCC("t2s")
-
-
 # --- English -----------------------------------------------------------------------
 
 EN_UNITS = {
@@ -447,7 +440,7 @@ def extract_quantities(text: str, lang: str) -> list[Quantity]:
     """
     work = text.translate(FULLWIDTH)
     if lang.lower().startswith("zh"):
-        simplified = _t2s().convert(work)
+        simplified = to_simplified(work)
         shown = text if len(simplified) == len(text) else simplified
         found = _scan(_mask(simplified, ZH_IDIOM), ZH_GRAMMAR, ZH_HANDLERS)
     else:

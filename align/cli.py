@@ -217,8 +217,7 @@ def _run_batch(args) -> int:
 
 
 def _snippet(doc, ids: list[int], width: int) -> str:
-    text = "".join(doc.sentences[i].text for i in ids) if doc.lang.startswith("zh") else \
-        " ".join(doc.sentences[i].text for i in ids)
+    text = doc.joiner.join(doc.sentences[i].text for i in ids)
     label = f"{doc.lang} {','.join(map(str, ids))}: "
     return label + (text if len(text) <= width else text[: width - 1] + "…")
 

@@ -20,7 +20,7 @@ from lxml import etree, html
 from markdown_it import MarkdownIt
 
 from align.errors import InputError
-from align.model import Document, Flag, Sentence
+from align.model import Document, Flag, Sentence, primary_language
 from align.normalise import HAN_CHAR, damage_flags, normalise, split_metadata, strip_pinyin
 from align.segment import split_sentences
 
@@ -368,7 +368,7 @@ def _check_lang(text: str, lang: str, where: str) -> str:
     """The primary language subtag (zh-TW → zh), if the script agrees with it."""
     if not re.fullmatch(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]+)*", lang):
         raise InputError(where, f"not a language code: {lang!r} (use e.g. zh, en, de)")
-    lang = re.split("[-_]", lang)[0].lower()
+    lang = primary_language(lang)
     if lang not in known_languages():
         raise InputError(where, f"unknown language code: {lang!r} (use e.g. zh, en, de)")
     name = LANGUAGE_NAMES.get(lang, lang)

@@ -75,6 +75,11 @@ def _t2s() -> OpenCC:
     return OpenCC("t2s")
 
 
+def to_simplified(text: str) -> str:
+    """OpenCC's Traditional → Simplified conversion (one converter for the whole tool)."""
+    return _t2s().convert(text)
+
+
 def normalise(text: str, lang: str) -> str:
     """The encoder's form of a sentence; ``text`` itself is never changed.
 
@@ -84,7 +89,7 @@ def normalise(text: str, lang: str) -> str:
     """
     text = unicodedata.normalize("NFC", text)
     if lang == "zh":
-        text = _t2s().convert(text).translate(CORNER_QUOTES)
+        text = to_simplified(text).translate(CORNER_QUOTES)
         text = FULLWIDTH_ALNUM.sub(lambda m: chr(ord(m.group()) - FULLWIDTH_OFFSET), text)
         text = text.replace("\u3000", " ")
         text = HALF_PARENS.sub(_widen_parens, text)

@@ -81,8 +81,7 @@ def run_ours(docs, model: str) -> dict:
 
 def real_windows(encoder, doc, max_side: int) -> Windows:
     texts = [s.norm for s in doc.sentences]
-    joiner = "" if doc.lang.startswith("zh") else " "
-    vecs = [encoder.encode([joiner.join(texts[i:i + k]) for i in range(len(texts) - k + 1)])
+    vecs = [encoder.encode([doc.joiner.join(texts[i:i + k]) for i in range(len(texts) - k + 1)])
             for k in range(1, min(max_side, len(texts)) + 1)]
     chars = np.array([len(t) for t in texts], dtype=float)
     return Windows(vecs, window_chars(chars, max_side))
