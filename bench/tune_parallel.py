@@ -92,7 +92,8 @@ def main() -> None:
             golds.append(gold)
             per_doc.append(score([gold], [beads])["strict"]["f1"])
             confidence += [c for _, _, c in aligned]
-            right += [bead in set(gold) for bead in beads]
+            gold_beads = set(gold)
+            right += [bead in gold_beads for bead in beads]
         s = score(golds, tests)
         print(f"strict {s['strict']['f1']:.4f}  lax {s['lax']['f1']:.4f}  "
               f"per doc {np.round(per_doc, 3).tolist()}  {time.perf_counter() - t0:.1f} s  {changed(v)}")
