@@ -201,7 +201,10 @@ def _fill_candidates(source, target, src_ids, tgt_ids, src_vecs, tgt_vecs, pairs
         for start in range(0, n, parallel.BLOCK):
             rows = np.arange(start, min(n, start + parallel.BLOCK))
             cols = lo[rows, None] + np.arange(width)[None, :]
-            sims = np.einsum("id,icd->ic", vecs[rows], other_vecs[cols])
+            # The whole other side is one matrix product; gathering it per row
+            # would copy block x m vectors (gigabytes for two 5,000-sentence texts).
+            sims = (vecs[rows] @ other_vecs.T if width == m
+                    else np.einsum("id,icd->ic", vecs[rows], other_vecs[cols]))
             top = np.argsort(-sims, axis=1)[:, :k]
             for r, i in enumerate(rows):
                 doc.sentences[ids[i]].candidates = [
