@@ -42,7 +42,7 @@ from lxml import etree
 
 from . import __version__
 from .atomic import write_atomic
-from .embed import Encoder, known_models, load_encoder
+from .embed import Encoder, check_model, load_encoder
 from .engines import map_unordered
 from .errors import InputError
 from .export import summary, to_json, to_tsv
@@ -254,9 +254,7 @@ def check_options(options: BatchOptions) -> None:
     A bad model name would otherwise fail every pair of a long batch, each
     with the same message; these checks are cheap and load nothing.
     """
-    if options.model not in ("", *known_models()) and not Path(options.model).is_dir():
-        raise InputError("--model", f"unknown model {options.model!r}: use a name from "
-                                    "models.txt or the path of a local sentence-transformers folder")
+    check_model(options.model)
     if not 0.0 <= options.min_score <= 1.0:
         raise InputError("--min-score", f"must be between 0 and 1, not {options.min_score}")
     for option, code in (("--src-code", options.src_code), ("--tgt-code", options.tgt_code)):

@@ -310,15 +310,28 @@ def load_encoder(name: str = "default", cache: EmbeddingCache | None | bool = Tr
     return cached(_build(name))
 
 
+PACKAGED = ("default", "use-m3", "e5-small")
+"""Models whose weights ship in a pip package: they work offline, with or without models.txt."""
+
+
+def check_model(name: str) -> None:
+    """Fail on a model name that is neither in models.txt nor a local folder.
+
+    Cheap and loads nothing, so a batch can check it before its first pair. The
+    packaged models need no models.txt (a Ray worker gets the package alone).
+    """
+    if name not in ("", *PACKAGED, *known_models()) and not Path(name).is_dir():
+        raise InputError("--model", f"unknown model {name!r}: use a name from models.txt "
+                         "or the path of a local sentence-transformers folder")
+
+
 def _build(name: str) -> Encoder:
     if name == "use-m3":
         return USEEncoder()
     if name == "e5-small":
         return E5SmallEncoder()
-    if Path(name).is_dir() or name in known_models():
-        return SentenceTransformerEncoder(name)
-    raise InputError("--model", f"unknown model {name!r}: use a name from models.txt "
-                     "or the path of a local sentence-transformers folder")
+    check_model(name)
+    return SentenceTransformerEncoder(name)
 
 
 # Measured on MAC-Dev (bench/bench_alignment.py) and Tatoeba cmn-eng: e5 carries

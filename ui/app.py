@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # `streamlit run ui/app.py` puts only ui/ on the path
     sys.path.insert(0, str(ROOT))
 
-from align.embed import Encoder, known_models, load_encoder
+from align.embed import PACKAGED, Encoder, known_models, load_encoder
 from align.errors import InputError
 from align.pipeline import MODES
 from align.review import FILTERS, Review, ReviewStore, store_path
@@ -30,7 +30,6 @@ from ui import pairs as catalogue
 from ui import panels, render
 
 DEFAULT_MODEL = "default"
-PACKAGED_MODELS = ("default", "use-m3", "e5-small")
 # Share of the progress bar for each stage the pipeline reports.
 STAGES = {"loading the model": (0.0, 0.05), "embedding": (0.05, 0.6),
           "source windows": (0.6, 0.7), "source clauses": (0.7, 0.8),
@@ -161,7 +160,7 @@ def filters(review: Review) -> dict:
 
 def realign_form(origin: dict, actions: int) -> None:
     with st.sidebar.expander("Re-run the alignment"):
-        models = list(dict.fromkeys([origin.get("model", DEFAULT_MODEL), *PACKAGED_MODELS,
+        models = list(dict.fromkeys([origin.get("model", DEFAULT_MODEL), *PACKAGED,
                                      *known_models()]))
         st.selectbox("Model", models, key="realign_model")
         st.selectbox("Mode", MODES, index=MODES.index(origin.get("mode") or "auto"), key="realign_mode")
