@@ -104,16 +104,24 @@ def mutual_links(mar: np.ndarray) -> set[tuple[int, int]]:
     return {(i, int(best_t[i])) for i in range(len(mar)) if best_s[best_t[i]] == i}
 
 
-def align_comparable(src: View, tgt: View, p: ComparableParams = ComparableParams()):
-    """Return ``[(src_ids, tgt_ids, confidence)]``: linked beads, then unmatched sentences."""
+def align_comparable(src: View, tgt: View, p: ComparableParams = ComparableParams(),
+                     used: tuple[np.ndarray, np.ndarray] | None = None):
+    """Return ``[(src_ids, tgt_ids, confidence)]``: linked beads, then unmatched sentences.
+
+    Sentences marked in ``used`` (source, target) are linked already (the
+    continuum aligner's blocks): they still compete in every margin and best
+    match, but get no link and no bead here.
+    """
     n, m = len(src.sentences), len(tgt.sentences)
+    if used is None:
+        used = (np.zeros(n, bool), np.zeros(m, bool))
     if n == 0 or m == 0:
         return [([i], [], 1.0) for i in range(n)] + [([], [j], 1.0) for j in range(m)]
     whole = margins(src.sentences @ tgt.sentences.T, p.k)
     mar = np.maximum(whole, margins(clause_similarity(src, tgt), p.k))
     corroborated = mutual_links(whole) & mutual_links(mar)
-    links = {(i, j) for i, j in _best_links(mar)
-             if mar[i, j] >= p.threshold or ((i, j) in corroborated and mar[i, j] >= p.mutual_threshold)}
+    links = {(i, j) for i, j in _best_links(mar) if not used[0][i] and not used[1][j] and (
+             mar[i, j] >= p.threshold or ((i, j) in corroborated and mar[i, j] >= p.mutual_threshold))}
     beads = []
     for s, t in _components(links):
         s, t = _trim(s, t, mar, p.max_bead)
@@ -126,8 +134,10 @@ def align_comparable(src: View, tgt: View, p: ComparableParams = ComparableParam
     linked_s = {i for s, _, _ in beads for i in s}
     linked_t = {j for _, t, _ in beads for j in t}
     best_s, best_t = mar.max(axis=1), mar.max(axis=0)
-    beads += [([i], [], float(1 - confidence(best_s[i], p))) for i in range(n) if i not in linked_s]
-    beads += [([], [j], float(1 - confidence(best_t[j], p))) for j in range(m) if j not in linked_t]
+    beads += [([i], [], float(1 - confidence(best_s[i], p))) for i in range(n)
+              if i not in linked_s and not used[0][i]]
+    beads += [([], [j], float(1 - confidence(best_t[j], p))) for j in range(m)
+              if j not in linked_t and not used[1][j]]
     return beads
 
 
@@ -176,31 +186,3 @@ def _adjacent_run(ids: list[int], centre: int, runs: np.ndarray | None) -> list[
     while run[-1] + 1 in ids and runs[run[-1] + 1] == runs[centre]:
         run.append(run[-1] + 1)
     return run
-
-
-def crossing(beads: list[tuple[list[int], list[int]]]) -> set[int]:
-    """Indices of linked beads that break target order (outside the longest increasing run).
-
-    A reviewer needs to know a link jumps: it is the English reordering the
-    story, not a misalignment, but it deserves a second look.
-    """
-    linked = [(k, min(s), min(t)) for k, (s, t) in enumerate(beads) if s and t]
-    linked.sort(key=lambda x: x[1])
-    tails: list[int] = []  # patience sorting for the longest increasing subsequence
-    tail_idx: list[int] = []
-    prev = [-1] * len(linked)
-    for pos, (_, _, t) in enumerate(linked):
-        lo = int(np.searchsorted(tails, t))
-        if lo == len(tails):
-            tails.append(t)
-            tail_idx.append(pos)
-        else:
-            tails[lo] = t
-            tail_idx[lo] = pos
-        prev[pos] = tail_idx[lo - 1] if lo > 0 else -1
-    keep = set()
-    pos = tail_idx[-1] if tail_idx else -1
-    while pos >= 0:
-        keep.add(linked[pos][0])
-        pos = prev[pos]
-    return {k for k, _, _ in linked if k not in keep}

@@ -27,7 +27,6 @@ import os
 import sqlite3
 import threading
 from collections.abc import Callable, Sequence
-from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -55,7 +54,7 @@ class Encoder:
     name: str = ""
     dim: int = 0
     fast: bool = False
-    """Cheap enough to embed every run of consecutive sentences for real (see :meth:`windows`)."""
+    """Cheap enough to embed every run of consecutive sentences for real (see :mod:`align.views`)."""
 
     def _encode_batch(self, texts: list[str]) -> np.ndarray:
         raise NotImplementedError
@@ -69,26 +68,6 @@ class Encoder:
             if progress:
                 progress("embedding", start + len(chunk), len(texts))
         return out
-
-    def windows(self, texts: Sequence[str], singles: np.ndarray, max_side: int,
-                joiner: str = " ", progress: Progress | None = None) -> list[np.ndarray]:
-        """Embeddings of every run of 1..max_side consecutive sentences.
-
-        ``result[k][i]`` embeds sentences ``i .. i+k``. A fast model embeds
-        the joined text, as Bertalign does for every model; a slow one
-        averages its sentence vectors instead, which costs nothing and is
-        what keeps alignment ~5x cheaper than embedding every window (the
-        windows hold ~10x the text of the sentences).
-        """
-        lengths = range(2, min(max_side, len(texts)) + 1)
-        if not self.fast:
-            total = np.cumsum(np.vstack([np.zeros((1, singles.shape[1]), np.float32), singles]), axis=0)
-            return [singles] + [l2_normalise(total[k:] - total[:-k]) for k in lengths]
-        # One call for all run lengths, so progress runs once from 0 to the end.
-        joined = [joiner.join(texts[i:i + k]) for k in lengths for i in range(len(texts) - k + 1)]
-        vecs = self.encode(joined, progress)
-        bounds = np.cumsum([0] + [len(texts) - k + 1 for k in lengths])
-        return [singles] + [vecs[a:b] for a, b in pairwise(bounds)]
 
 
 class USEEncoder(Encoder):
@@ -176,19 +155,14 @@ class FusedEncoder(Encoder):
             parts.append(enc.encode(texts, report) * scale)
         return np.hstack(parts).astype(np.float32)
 
+    @property
+    def members(self) -> list[tuple[Encoder, float]]:
+        """Each member and the scale its unit vectors get in the fused vector."""
+        return list(self._members)
+
     def reweighted(self, weights: dict[str, float]) -> FusedEncoder:
         """The same members (and caches) fused with other weights, by member name."""
         return FusedEncoder([(enc, weights[enc.name]) for enc, _ in self._members])
-
-    def windows(self, texts: Sequence[str], singles: np.ndarray, max_side: int,
-                joiner: str = " ", progress: Progress | None = None) -> list[np.ndarray]:
-        """Each member builds its own windows (real or averaged); then fuse per run length."""
-        per_member, start = [], 0
-        for enc, scale in self._members:
-            part = singles[:, start:start + enc.dim] / scale
-            per_member.append([w * scale for w in enc.windows(texts, part, max_side, joiner, progress)])
-            start += enc.dim
-        return [np.hstack(ws).astype(np.float32) for ws in zip(*per_member)]
 
 
 class EmbeddingCache:
@@ -262,15 +236,6 @@ class CachedEncoder(Encoder):
         for i, t in enumerate(texts):
             out[i] = found[t]
         return out
-
-
-def fast_part(encoder: Encoder) -> Encoder | None:
-    """The encoder itself if fast, else a fast member of a fused encoder, else None."""
-    if encoder.fast:
-        return encoder
-    if isinstance(encoder, FusedEncoder):
-        return next((enc for enc, _ in encoder._members if enc.fast), None)
-    return None
 
 
 def default_cache_path() -> Path:

@@ -243,3 +243,40 @@ def in_reading_order(pairs: list[Pair]) -> list[Pair]:
         return (latest_src[k - 1] + 0.5 if k else -0.5, j)
 
     return sorted(pairs, key=key)
+
+
+def crossing(beads: list[tuple[list[int], list[int]]]) -> set[int]:
+    """Indices of linked beads that break target order (outside the longest increasing run).
+
+    A reviewer needs to know a link jumps: it is the English reordering the
+    story, not a misalignment, but it deserves a second look.
+    """
+    linked = [(k, min(s), min(t)) for k, (s, t) in enumerate(beads) if s and t]
+    linked.sort(key=lambda x: x[1])
+    tails: list[int] = []  # patience sorting for the longest increasing subsequence
+    tail_idx: list[int] = []
+    prev = [-1] * len(linked)
+    for pos, (_, _, t) in enumerate(linked):
+        lo = bisect_left(tails, t)
+        if lo == len(tails):
+            tails.append(t)
+            tail_idx.append(pos)
+        else:
+            tails[lo] = t
+            tail_idx[lo] = pos
+        prev[pos] = tail_idx[lo - 1] if lo > 0 else -1
+    keep = set()
+    pos = tail_idx[-1] if tail_idx else -1
+    while pos >= 0:
+        keep.add(linked[pos][0])
+        pos = prev[pos]
+    return {k for k, _, _ in linked if k not in keep}
+
+
+def mark_crossing(pairs: list[Pair]) -> None:
+    """Flag exactly the links that break target order (see :func:`crossing`): the aligner
+    after aligning and the review after every re-link use this one rule."""
+    for pair in pairs:
+        pair.flags = [f for f in pair.flags if f.kind != "crossing"]
+    for k in crossing([(p.src, p.tgt) for p in pairs]):
+        pairs[k].flags.append(Flag("crossing"))

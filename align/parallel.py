@@ -77,6 +77,24 @@ class Windows:
     def n(self) -> int:
         return len(self.vecs[0])
 
+    def take(self, ids: np.ndarray) -> Windows:
+        """Sentences ``ids`` (ascending) as a side of their own.
+
+        Where two of them are not neighbours here a new run starts, so no
+        window and no bead spans what was left out between them.
+        """
+        runs = np.concatenate([[0], np.cumsum(np.diff(ids) != 1)])
+        if self.runs is not None:
+            runs = runs + np.concatenate([[0], np.cumsum(np.diff(self.runs[ids]) != 0)])
+        levels = min(len(self.vecs), len(ids))
+        # A window that would span a gap is masked by the runs; any row will do for it.
+        starts = [np.minimum(ids[:len(ids) - k], len(self.vecs[k]) - 1) for k in range(levels)]
+        spans = self.clauses
+        if spans is not None:
+            spans = ClauseSpans(spans.index[ids], spans.counts[ids], spans.vecs, spans.sentences[ids])
+        return Windows([self.vecs[k][starts[k]] for k in range(levels)],
+                       [self.chars[k][starts[k]] for k in range(levels)], spans, runs)
+
 
 @dataclass
 class ClauseSpans:
@@ -228,13 +246,18 @@ def _corridor(path: np.ndarray, m: int, half: int) -> tuple[np.ndarray, np.ndarr
 
 
 def _neighbour_sim(single: np.ndarray, vecs: np.ndarray, left: np.ndarray, right: np.ndarray):
-    """Mean similarity of each row of ``vecs`` to the sentences at ``left``/``right`` (if inside)."""
+    """Mean similarity of each row of ``vecs`` to the sentences at ``left``/``right``.
+
+    A neighbour past either end of the side counts as a typical sentence of it
+    (the similarity to the side's mean vector): taking it as 0 gave windows at
+    the ends a free margin, so a short document's first and last sentences
+    were swallowed into one large bead.
+    """
     n = len(single)
     lv = np.einsum("kd,kd->k", vecs, single[left.clip(0, n - 1)])
     rv = np.einsum("kd,kd->k", vecs, single[right.clip(0, n - 1)])
-    has_l, has_r = left >= 0, right < n
-    total = np.where(has_l, lv, 0.0) + np.where(has_r, rv, 0.0)
-    return total / np.maximum(has_l.astype(int) + has_r, 1)
+    typical = vecs @ single.mean(axis=0)
+    return (np.where(left >= 0, lv, typical) + np.where(right < n, rv, typical)) / 2
 
 
 def bead_gains(src: Windows, tgt: Windows, a: int, b: int, i0: int, j0: np.ndarray,
@@ -297,14 +320,19 @@ def split_gains(spans: ClauseSpans, split: np.ndarray, others: np.ndarray, start
     return out
 
 
-def align_parallel(src: Windows, tgt: Windows, p: ParallelParams = ParallelParams()):
-    """Return beads ``[(src_ids, tgt_ids, confidence)]`` covering both sides in order."""
+def align_parallel(src: Windows, tgt: Windows, p: ParallelParams = ParallelParams(),
+                   ratio: float | None = None):
+    """Return beads ``[(src_ids, tgt_ids, confidence)]`` covering both sides in order.
+
+    ``ratio`` is the expected target length of one source character (default:
+    the two sides' total lengths, right for a complete translation).
+    """
     n, m = src.n, tgt.n
     if n == 0 or m == 0:
         return [([i], [], 1.0) for i in range(n)] + [([], [j], 1.0) for j in range(m)]
     path = anchor_path(src, tgt, p)
     lo, hi = _corridor(path, m, p.corridor)
-    ratio = tgt.chars[0].sum() / max(src.chars[0].sum(), 1e-9)
+    ratio = length_ratio(src, tgt) if ratio is None else ratio
     types = [(a, b) for a, b in bead_types(p.max_bead, p.max_side)
              if a <= len(src.vecs) and b <= len(tgt.vecs)]
 
@@ -353,6 +381,11 @@ def align_parallel(src: Windows, tgt: Windows, p: ParallelParams = ParallelParam
         i, j = i - a, j - b
     beads.reverse()
     return beads
+
+
+def length_ratio(src: Windows, tgt: Windows) -> float:
+    """Target characters per source character, over the whole of both sides."""
+    return float(tgt.chars[0].sum() / max(src.chars[0].sum(), 1e-9))
 
 
 def _unmatched_confidence(src, tgt, i, j, is_source, lo, hi, ratio, p) -> float:

@@ -51,11 +51,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Self
 
-from align import claims, comparable
+from align import claims
 from align.atomic import write_atomic
 from align.errors import InputError
 from align.export import to_json, to_tsv
-from align.model import NOT_CLAIMS, Alignment, Document, Flag, Pair, Sentence, in_reading_order
+from align.model import NOT_CLAIMS, Alignment, Document, Flag, Pair, Sentence, in_reading_order, mark_crossing
 from align.normalise import damage_flags, normalise
 from align.tmx import DEFAULT_MIN_SCORE, to_tmx
 
@@ -464,10 +464,7 @@ def _set_entries(review: Review, entries: list[Entry]) -> None:
 def _refresh_flags(review: Review) -> None:
     """Crossing and one-sided-figure flags follow the current links and texts."""
     alignment = review.alignment
-    for pair in alignment.pairs:
-        pair.flags = [f for f in pair.flags if f.kind != "crossing"]
-    for k in sorted(comparable.crossing([(p.src, p.tgt) for p in alignment.pairs])):
-        alignment.pairs[k].flags.append(Flag("crossing"))
+    mark_crossing(alignment.pairs)
     claims.flag_claims(alignment)
 
 

@@ -55,6 +55,7 @@ from align.evaluate import score
 from align.ingest import load_document
 from align.model import Document, Sentence
 from align.pipeline import align_documents
+from align.views import windows
 
 CORPUS = ROOT / "corpus"
 ZH_SEED = CORPUS / "001_6e67b410ee902a66.txt"
@@ -123,7 +124,7 @@ def synthetic_pair(n: int, seed: int = 0) -> Synthetic:
 
 def averaged_windows(vecs: np.ndarray, chars: np.ndarray, max_side: int) -> parallel.Windows:
     """Windows as the pipeline builds them from a slow encoder's sentence vectors (averaged)."""
-    runs = Encoder().windows([""] * len(vecs), vecs, max_side)
+    runs = windows(Encoder(), [""] * len(vecs), vecs, max_side)
     return parallel.Windows(runs, parallel.window_chars(chars, max_side))
 
 

@@ -1,6 +1,6 @@
 """Try parallel-aligner settings on a gold set in seconds: embed once, align many times.
 
-Builds exactly the pipeline's inputs (``pipeline.parallel_windows``) for every
+Builds exactly the pipeline's inputs (``views.parallel_windows``) for every
 document of the set once — a warm embedding cache makes that a few seconds —
 then aligns under each combination of the settings given and prints strict
 and lax F1 over the set and strict F1 per document, the first row being the
@@ -36,7 +36,7 @@ from bench_alignment import GOLD, SETS, documents
 from align.embed import load_encoder
 from align.evaluate import score
 from align.parallel import ParallelParams, align_parallel
-from align.pipeline import parallel_windows
+from align.views import parallel_windows
 
 
 def grid(specs: list[str]) -> list[ParallelParams]:

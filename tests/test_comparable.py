@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from align.model import crossing
 from align.comparable import (
     ComparableParams,
     View,
@@ -19,7 +20,6 @@ from align.comparable import (
     align_comparable,
     clauses,
     confidence,
-    crossing,
     margins,
 )
 from align.ingest import load_document
