@@ -33,7 +33,7 @@ from decimal import Decimal
 
 import cn2an
 
-from align.model import Alignment, Document, Flag, Pair, Sentence
+from align.model import Alignment, Document, Flag, Pair, Sentence, is_chinese
 from align.normalise import to_simplified
 
 ONLY_IN = {"src": "number-only-in-source", "tgt": "number-only-in-target"}
@@ -439,7 +439,7 @@ def extract_quantities(text: str, lang: str) -> list[Quantity]:
     length is ``span`` taken from the Simplified form.
     """
     work = text.translate(FULLWIDTH)
-    if lang.lower().startswith("zh"):
+    if is_chinese(lang):
         simplified = to_simplified(work)
         shown = text if len(simplified) == len(text) else simplified
         found = _scan(_mask(simplified, ZH_IDIOM), ZH_GRAMMAR, ZH_HANDLERS)

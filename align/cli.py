@@ -52,7 +52,8 @@ def _parser() -> argparse.ArgumentParser:
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("source", help="source file (txt, md, html; encoding detected)")
     p.add_argument("target", help="target file")
-    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--out", help="output folder for JSON, TMX and TSV (default: write nothing, "
+                                 "only print)")
     p.add_argument("--name", help="output file name stem (default: source file stem)")
     p.add_argument("--beads", action="store_true",
                    help="also print the alignment as beads ([0, 1]:[2]) for scoring against gold")
@@ -114,7 +115,11 @@ def _unit_interval(text: str) -> float:
 
 
 class _Bar:
-    """Turns pipeline progress callbacks into one tqdm bar per stage."""
+    """Turns pipeline progress callbacks into one tqdm bar per stage of real work.
+
+    The pipeline reports only work it does (a warm cache reports no embedding),
+    so a bar opens on a stage's first report and its rate and ETA are real.
+    """
 
     def __init__(self) -> None:
         self.stage, self.bar = None, None
@@ -136,7 +141,7 @@ class _Bar:
             self.bar = None
 
 
-def _align_and_write(source, target, out: Path, name: str, args) -> dict:
+def _align_and_write(source, target, out: Path | None, name: str, args) -> dict:
     bar = _Bar()
     try:
         alignment = align_files(source, target, model=args.model, mode=args.mode,
@@ -146,7 +151,7 @@ def _align_and_write(source, target, out: Path, name: str, args) -> dict:
         bar.close()
     tmx_options = {"min_score": args.min_score, "script": args.script,
                    "src_code": args.src_code, "tgt_code": args.tgt_code}
-    paths = write_outputs(alignment, out, name, tmx_options=tmx_options)
+    paths = write_outputs(alignment, out, name, tmx_options=tmx_options) if out else {}
     return {"alignment": alignment, "paths": paths}
 
 
@@ -164,7 +169,7 @@ def _print_summary(result: dict) -> None:
 
 def _run_pair(args) -> int:
     name = args.name or Path(args.source).stem
-    result = _align_and_write(args.source, args.target, Path(args.out), name, args)
+    result = _align_and_write(args.source, args.target, Path(args.out) if args.out else None, name, args)
     if args.beads:
         print(format_beads(result["alignment"].pairs), end="")
     else:

@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import random
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -165,6 +167,22 @@ class FusedEncoder(Encoder):
         return FusedEncoder([(enc, weights[enc.name]) for enc, _ in self._members])
 
 
+def _retry_locked(statement: Callable[[], object], seconds: float = 30.0) -> None:
+    """Run a statement that fails with "database is locked" while another process
+    opens the same fresh cache: switching to WAL needs an exclusive lock, and
+    SQLite answers that race at once instead of waiting out its busy timeout
+    (two ``align batch`` workers starting together hit it)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            statement()
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(random.uniform(0.01, 0.05))
+
+
 class EmbeddingCache:
     """Embeddings on disk in SQLite, keyed by (model, text).
 
@@ -177,13 +195,14 @@ class EmbeddingCache:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         with self._conn() as con:
-            con.execute("CREATE TABLE IF NOT EXISTS emb (key BLOB PRIMARY KEY, vec BLOB NOT NULL)")
+            _retry_locked(lambda: con.execute(
+                "CREATE TABLE IF NOT EXISTS emb (key BLOB PRIMARY KEY, vec BLOB NOT NULL)"))
 
     def _conn(self) -> sqlite3.Connection:
         con = getattr(self._local, "con", None)
         if con is None:
             con = sqlite3.connect(self.path, timeout=60)
-            con.execute("PRAGMA journal_mode=WAL")
+            _retry_locked(lambda: con.execute("PRAGMA journal_mode=WAL"))
             self._local.con = con
         return con
 
@@ -226,12 +245,10 @@ class CachedEncoder(Encoder):
         texts = list(texts)
         found = self.cache.get(self.name, texts)
         missing = [t for t in dict.fromkeys(texts) if t not in found]
-        if missing:
+        if missing:  # only real work is reported: a warm cache shows no bar
             vecs = self.inner.encode(missing, progress)
             self.cache.put(self.name, missing, vecs)
             found.update(zip(missing, vecs))
-        if progress:
-            progress("embedding", len(texts), len(texts))
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for i, t in enumerate(texts):
             out[i] = found[t]

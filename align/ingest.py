@@ -20,7 +20,7 @@ from lxml import etree, html
 from markdown_it import MarkdownIt
 
 from align.errors import InputError
-from align.model import Document, Flag, Sentence, primary_language
+from align.model import Document, Flag, Sentence, is_chinese, primary_language, spaceless
 from align.normalise import HAN_CHAR, damage_flags, normalise, split_metadata, strip_pinyin
 from align.segment import split_sentences
 
@@ -372,9 +372,9 @@ def _check_lang(text: str, lang: str, where: str) -> str:
     if lang not in known_languages():
         raise InputError(where, f"unknown language code: {lang!r} (use e.g. zh, en, de)")
     name = LANGUAGE_NAMES.get(lang, lang)
-    if lang == "zh" and not HAN_CHAR.search(text):
+    if is_chinese(lang) and not HAN_CHAR.search(text):
         raise InputError(where, "expected Chinese text but found none (no Chinese characters)")
-    if lang not in ("zh", "ja") and detect_lang(text) == "zh":
+    if not spaceless(lang) and is_chinese(detect_lang(text)):
         raise InputError(where, f"expected {name} text but found Chinese")
     return lang
 

@@ -100,6 +100,11 @@ def primary_language(lang: str) -> str:
     return lang.strip().lower().replace("_", "-").split("-")[0]
 
 
+def is_chinese(lang: str) -> bool:
+    """``zh``, ``zh-TW``, ``zh_Hant``, ``ZH``: one rule for every "is this Chinese" test."""
+    return primary_language(lang) == "zh"
+
+
 def spaceless(lang: str) -> bool:
     """Chinese and Japanese put no space between sentences (or words).
 

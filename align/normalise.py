@@ -20,7 +20,7 @@ from functools import lru_cache
 
 from opencc import OpenCC
 
-from align.model import Flag
+from align.model import Flag, is_chinese
 
 # CJK Unified Ideographs, Extension A, and the compatibility block. Written as
 # ranges rather than \p{Han} because the standard re module has no scripts.
@@ -88,7 +88,7 @@ def normalise(text: str, lang: str) -> str:
     word breaks). For every language: NFC and single spaces.
     """
     text = unicodedata.normalize("NFC", text)
-    if lang == "zh":
+    if is_chinese(lang):
         text = to_simplified(text).translate(CORNER_QUOTES)
         text = FULLWIDTH_ALNUM.sub(lambda m: chr(ord(m.group()) - FULLWIDTH_OFFSET), text)
         text = text.replace("\u3000", " ")

@@ -15,6 +15,7 @@ from itertools import pairwise
 
 import pysbd
 
+from align.model import spaceless
 from align.normalise import HAN, damage_spans
 
 # --- Chinese ---------------------------------------------------------------------
@@ -25,9 +26,11 @@ from align.normalise import HAN, damage_spans
 # a sentence: 實現以下目標: introduces what follows, and only ends a sentence
 # when it ends the paragraph.
 ZH_CLOSERS = "”’」』）)】》〉\"'"
+# A curly or corner closer still closes across a space (。 ” in copied text);
+# a straight quote after a space may open the next sentence.
 ZH_END = re.compile(
     rf"(?:[。！？；]|…+|(?<=[{HAN}\u3000-\u303f\uff01-\uff5e{ZH_CLOSERS}])[?!;])"
-    rf"[。！？；?!;…]*[{ZH_CLOSERS}]*"
+    rf"[。！？；?!;…]*[{ZH_CLOSERS}]*(?:\s+[”’」』）】》〉]+)?"
 )
 # After 」 or ！” a comma-like mark means the quotation sits inside a longer
 # sentence (他說:「好!」,然後走了): no break there.
@@ -127,15 +130,27 @@ def _skip_space(text: str, i: int) -> int:
 
 
 def _cut(paragraph: str, cuts: list[int]) -> list[str]:
-    """Slices of the paragraph between cut points, stripped, empty ones dropped."""
-    bounds = [0, *cuts, len(paragraph)]
-    pieces = (paragraph[a:b].strip() for a, b in pairwise(bounds))
-    return [p for p in pieces if p]
+    """Slices of the paragraph between cut points, stripped, empty ones dropped.
+
+    A slice with no letter, digit or Han character — a closing quote or bracket
+    a splitter left behind (pysbd after ``wrestling.'``, or ``。 ”`` with a
+    space) — belongs to the sentence it closes: it joins the slice before it.
+    """
+    spans: list[list[int]] = []
+    for a, b in pairwise([0, *cuts, len(paragraph)]):
+        piece = paragraph[a:b]
+        if not piece.strip():
+            continue
+        if spans and not any(c.isalnum() for c in piece):
+            spans[-1][1] = b
+        else:
+            spans.append([a, b])
+    return [paragraph[a:b].strip() for a, b in spans]
 
 
 def split_sentences(paragraph: str, lang: str) -> list[str]:
     """The sentences of one paragraph, in order; empty list for a blank one."""
-    if lang == "zh":
+    if spaceless(lang):
         return _split_zh(paragraph)
     return _split_latin(paragraph, lang)
 

@@ -25,7 +25,7 @@ from lxml import etree
 
 from align import __version__
 from align.errors import InputError
-from align.model import Alignment, Document, Pair, primary_language
+from align.model import Alignment, Document, Pair, is_chinese
 
 TOOL_NAME = "zhen-align"
 TMX_VERSION = "1.4"
@@ -91,8 +91,7 @@ def bead_text(doc: Document, ids: list[int], *, script: str = "original") -> str
     their ``norm`` is encoder input, not something to export. Characters
     XML cannot carry are dropped here, so every output agrees on the text.
     """
-    language = primary_language(doc.lang)
-    simplified = script == "simplified" and language == "zh"
+    simplified = script == "simplified" and is_chinese(doc.lang)
     texts = [doc.sentences[i].norm if simplified else doc.sentences[i].text for i in ids]
     parts = [xml_safe(t).strip() for t in texts]
     return doc.joiner.join(p for p in parts if p)

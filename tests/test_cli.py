@@ -226,6 +226,15 @@ def test_beads_cover_every_sentence_once(tmp_path, capsys, flagship):
                                                           ("json", "tmx", "tsv")]
 
 
+def test_beads_need_no_output_folder(tmp_path, capsys, flagship, monkeypatch):
+    """Printing beads for ``align eval`` writes nothing unless --out is given."""
+    monkeypatch.chdir(tmp_path)
+    code, stdout, err = run(["pair", str(ZH), str(EN), "--beads"], capsys)
+    assert code == 0, err
+    assert stdout == format_beads(flagship.pairs)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_eval_gold_against_itself(capsys):
     code, stdout, _ = run(["eval", str(GOLD), str(GOLD)], capsys)
     assert code == 0

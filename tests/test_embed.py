@@ -243,3 +243,29 @@ def test_default_cache_follows_align_cache_dir(tmp_path, monkeypatch):
 
 def test_no_cache_means_the_bare_model():
     assert isinstance(load_encoder("use-m3", cache=False), USEEncoder)
+
+
+def _open_and_use(path: str, barrier) -> str:
+    """One process of the race: open the fresh cache when all are ready, write, read back."""
+    barrier.wait()
+    try:
+        cache = EmbeddingCache(path)
+        cache.put("m", [path], np.ones((1, 4), np.float32))
+        return "ok" if path in cache.get("m", [path]) else "missing"
+    except Exception as exc:  # noqa: BLE001 - the test reports what failed
+        return f"{type(exc).__name__}: {exc}"
+
+
+def test_a_fresh_cache_opened_by_several_processes_at_once(tmp_path):
+    """Batch workers start together on a new cache: none may fail with 'database is locked'."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    workers = 6
+    with ctx.Manager() as manager, ctx.Pool(workers) as pool:
+        results = []
+        for attempt in range(8):
+            barrier = manager.Barrier(workers)
+            path = str(tmp_path / f"race{attempt}" / "embeddings.sqlite")
+            results += pool.starmap(_open_and_use, [(path, barrier)] * workers)
+    assert results == ["ok"] * len(results), sorted(set(results))

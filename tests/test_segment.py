@@ -191,3 +191,18 @@ def test_german_uses_german_abbreviations():
 def test_blank_paragraph_has_no_sentences():
     assert split_sentences("   ", "en") == []
     assert split_sentences("", "zh") == []
+
+
+@pytest.mark.parametrize("lang, paragraph, expected", [
+    # pysbd leaves the closing quote of a quoted sentence on its own (a book of 2,056
+    # English sentences had 88 such rows).
+    ("en", "He looked up. 'You obviously don't know the first thing about wrestling.' Then he left.",
+     ["He looked up.", "'You obviously don't know the first thing about wrestling.'", "Then he left."]),
+    ("en", "\u201cI know.\u201d She smiled.", ["\u201cI know.\u201d", "She smiled."]),
+    # Copied Chinese text with a space before the closing quote.
+    ("zh", "他說：「你走吧。」 他走了。 ” 然後呢？", ["他說：「你走吧。」", "他走了。 ”", "然後呢？"]),
+    # A region subtag is still Chinese: not the English splitter.
+    ("zh-TW", "他說：“好。 ” 然後走了。", ["他說：“好。 ”", "然後走了。"]),
+])
+def test_a_closing_quote_belongs_to_the_sentence_it_closes(lang, paragraph, expected):
+    assert split_sentences(paragraph, lang) == expected

@@ -13,7 +13,7 @@ from functools import lru_cache
 from opencc import OpenCC
 
 from align.ingest import LANGUAGE_NAMES
-from align.model import NOT_CLAIMS, Alignment, Pair, Sentence
+from align.model import NOT_CLAIMS, Alignment, Pair, Sentence, is_chinese
 from align.normalise import normalise
 from align.review import BANDS, CONFIRMED, REJECTED, Mark, band, document
 
@@ -64,7 +64,7 @@ def flag_label(kind: str, alignment: Alignment) -> str:
 
 def shown_text(sentence: Sentence, lang: str, simplified: bool) -> str:
     """The text as displayed: Chinese in Simplified script on request (the exported form)."""
-    return sentence.norm if simplified and lang == "zh" else sentence.text
+    return sentence.norm if simplified and is_chinese(lang) else sentence.text
 
 
 def highlight(text: str, marks: list[tuple[str, str, str]]) -> str:
@@ -94,7 +94,7 @@ def sentence_html(alignment: Alignment, side: str, sentence: Sentence, pair: Pai
     """One sentence with its id, its damage and one-sided figures highlighted."""
     lang = document(alignment, side).lang
     text = shown_text(sentence, lang, simplified)
-    shown = (lambda span: normalise(span, lang)) if simplified and lang == "zh" else (lambda s: s)
+    shown = (lambda span: normalise(span, lang)) if simplified and is_chinese(lang) else (lambda s: s)
     marks = []
     for flag in sentence.flags:
         if flag.span:
