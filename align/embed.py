@@ -128,9 +128,12 @@ class E5SmallEncoder(Encoder):
 
         self.model = E5Torch()
 
+    def _encode_batch(self, texts: list[str], progress: Progress | None = None) -> np.ndarray:
+        return self.model.encode(texts, progress=progress)
+
     def encode(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
         # All at once: the model sorts by length and batches by tokens itself.
-        return self.model.encode(list(texts), progress=progress)
+        return self._encode_batch(list(texts), progress)
 
 
 class SentenceTransformerEncoder(Encoder):
