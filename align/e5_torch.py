@@ -35,6 +35,7 @@ from __future__ import annotations
 import importlib.util
 import math
 import struct
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -357,8 +358,9 @@ class E5Torch:
         return [(a, min(a + w, len(ids))) for a in range(0, max(len(ids), 1), w)]
 
     # -- forward --------------------------------------------------------------
-    def _forward(self, batch: list[list[int]], keep_all: bool):
-        """Hidden states for a batch of windows (each already with ``<s>``/``</s>``)."""
+    def _forward(self, batch: list[list[int]], keep: Sequence[int]):
+        """Hidden states ``[B, len(keep) + 1, L, H]`` for a batch of windows (each with
+        ``<s>``/``</s>``): the layers in ``keep`` (0 = embeddings), then the final one."""
         torch, F = self._torch, self._torch.nn.functional
         cfg = self.config
         B, L = len(batch), max(map(len, batch))
@@ -373,10 +375,10 @@ class E5Torch:
         x = (nib * self._word_d[ids][..., None]).reshape(B, L, cfg.hidden)
         x = x + self._pos[:L] + self._type0
         x = F.layer_norm(x, (cfg.hidden,), self._t["emb.ln.w"], self._t["emb.ln.b"], cfg.eps)
-        states = [x] if keep_all else []
+        states = [x] if 0 in keep else []
         attn_mask = mask[:, None, None, :]
         heads, hd = cfg.heads, cfg.hidden // cfg.heads
-        for ly in self._layers:
+        for number, ly in enumerate(self._layers, 1):
             qkv = self._lin(x, *ly["qkv"]).view(B, L, 3, heads, hd)
             qh, kh, vh = qkv.permute(2, 0, 3, 1, 4)
             ctx = F.scaled_dot_product_attention(qh, kh, vh, attn_mask=attn_mask)
@@ -384,11 +386,9 @@ class E5Torch:
             x = F.layer_norm(x + self._lin(ctx, *ly["ao"]), (cfg.hidden,), *ly["aln"], cfg.eps)
             mid = F.gelu(self._lin(x, *ly["fi"]))
             x = F.layer_norm(x + self._lin(mid, *ly["fo"]), (cfg.hidden,), *ly["oln"], cfg.eps)
-            if keep_all:
+            if number in keep:
                 states.append(x)
-        if not keep_all:
-            states = [x]
-        return torch.stack(states, dim=1), mask  # [B, layers, L, H]
+        return torch.stack(states + [x], dim=1), mask
 
     def run(self, texts: list[str], prefix: str = PREFIX, states: str | int = "none",
             progress=None) -> tuple[np.ndarray, list[TokenStates] | None]:
@@ -402,6 +402,12 @@ class E5Torch:
         """
         torch = self._torch
         texts = list(texts)
+        n_layers = self.config.layers
+        keep = {"all": range(n_layers + 1), "none": (), "final": ()}.get(states, None)
+        if keep is None:
+            if not isinstance(states, int) or not 0 <= states <= n_layers:
+                raise ValueError(f"states must be 'none', 'final', 'all' or a layer 0-{n_layers}")
+            keep = () if states == n_layers else (states,)
         toks = [self.tokenizer.encode(prefix + t) for t in texts]
         n_prefix = len(prefix)
         windows = [(i, a, b) for i, (ids, _) in enumerate(toks) for a, b in self._windows(ids)]
@@ -423,12 +429,12 @@ class E5Torch:
                     end += 1
                 chunk = [windows[w] for w in order[start:end]]
                 rows = [[self.tokenizer.bos, *toks[i][0][a:b], self.tokenizer.eos] for i, a, b in chunk]
-                hidden, mask = self._forward(rows, keep_all=states == "all" or isinstance(states, int))
+                hidden, mask = self._forward(rows, keep)
                 m = mask[:, :, None].to(hidden.dtype)
                 means = ((hidden[:, -1] * m).sum(1) / m.sum(1)).double().cpu().numpy()
-                if isinstance(states, int):
-                    hidden = hidden[:, states:states + 1]
                 if states != "none":
+                    # The final layer comes last; drop that extra copy unless it was asked for.
+                    hidden = hidden[:, :-1] if keep else hidden
                     hidden = hidden.cpu().numpy()
                 for r, (w, (i, a, b)) in enumerate(zip(order[start:end], chunk)):
                     sums[i] += max(b - a, 1) * means[r]

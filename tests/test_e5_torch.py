@@ -133,6 +133,9 @@ def test_token_states_carry_character_spans(model):
     assert "".join(zh.text[a:b] for a, b in filter(None, zh.spans)) == zh.text
     # One pass: the sentence vector is the final layer's mean pool (with <s>, </s>, prefix).
     assert np.allclose(vecs, model.encode([sentence, zh.text]), atol=1e-6)
+    # Keeping one layer gives that layer of the full stack.
+    _, [one] = model.run([sentence], states=8)
+    assert one.hidden.shape == (1, len(en.ids), 384) and np.allclose(one.hidden[0], en.hidden[8], atol=1e-5)
 
 
 def test_e5_member_of_the_default_runs_in_torch_under_its_own_cache_key(tmp_path):
