@@ -26,7 +26,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from align.words import LAYER, LEVEL, LEVELS, METHOD, METHODS, Sentence, WordAligner, _unit
+from align.words import LAYER, LEVEL, LEVELS, METHOD, METHODS, Sentence, WordAligner
 
 WORDS = ROOT.parent / "shared" / "gold" / "zh-en-words"
 FOLDS = 5
@@ -80,11 +80,11 @@ def main() -> None:
     settings = list(product(range(layers), METHODS, LEVELS))
     per_pair = {}  # setting -> [n, 4] counts
     for layer in range(layers):
-        sims = [_unit(encoded[k][0][layer]) @ _unit(encoded[n + k][0][layer]).T for k in range(n)]
         for method, level in product(METHODS, LEVELS):
             rows = []
             for k in range(n):
-                links = aligner.links(sims[k], encoded[k][1], encoded[n + k][1], len(src[k].spans),
+                (hs, so), (ht, to) = encoded[k], encoded[n + k]
+                links = aligner.links(hs[layer], ht[layer], so, to, len(src[k].spans),
                                       len(tgt[k].spans), method, level)
                 rows.append(counts({(x.src, x.tgt) for x in links}, *gold[k]))
             per_pair[layer, method, level] = np.array(rows)
