@@ -121,3 +121,10 @@ def test_cli_bad_layer(tmp_path, capsys):
     path = write(tmp_path / "pairs.txt", b"a ||| b\n")
     assert cli.main(["words", path, "--layer", "13"]) == 2
     assert capsys.readouterr().err == "align: --layer: layer must be 0-12, not 13\n"
+
+
+def test_cli_word_the_model_cannot_see_stays_unlinked(tmp_path, capsys):
+    # A zero-width space is a "word" to str.split but normalises to nothing in the model.
+    path = write(tmp_path / "pairs.txt", "\u200b ||| hello world\n中国 \u200b ||| China\n".encode())
+    assert cli.main(["words", path]) == 0
+    assert capsys.readouterr().out == "\n0-0\n"
