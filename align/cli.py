@@ -23,6 +23,7 @@ from .errors import InputError
 from .evaluate import format_beads, score_paths
 from .export import summary, write_outputs
 from .pipeline import MODES, align_files
+from .words import LAYER, LEVEL, LEVELS, METHOD, METHODS, Sentence, WordAligner, pharaoh, read_pairs
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
@@ -85,6 +86,19 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("gold", help="gold .align file or folder")
     e.add_argument("test", help="test .align file or folder")
     e.set_defaults(run=_run_eval)
+
+    w = sub.add_parser("words", help="word alignment: 'source ||| target' lines of space-separated "
+                                     "words in, Pharaoh links (0-0 1-2 ...) out")
+    w.add_argument("input", help="file of 'source ||| target' lines (- for stdin), or the source "
+                                 "file when TARGET is given")
+    w.add_argument("target", nargs="?", help="target file, line-aligned with the source")
+    w.add_argument("--layer", type=int, default=LAYER,
+                   help=f"e5 layer whose token states are compared, 0-12 (default: {LAYER})")
+    w.add_argument("--method", choices=METHODS, default=METHOD,
+                   help=f"link extraction: mutual argmax, or itermax (default: {METHOD})")
+    w.add_argument("--level", choices=LEVELS, default=LEVEL,
+                   help=f"link subwords then map to words, or pool words first (default: {LEVEL})")
+    w.set_defaults(run=_run_words)
     return parser
 
 
@@ -232,6 +246,14 @@ def _run_eval(args) -> int:
     for kind in ("strict", "lax"):
         r = result[kind]
         print(f"{kind:6} precision {r['precision']:.3f}  recall {r['recall']:.3f}  f1 {r['f1']:.3f}")
+    return 0
+
+
+def _run_words(args) -> int:
+    pairs = read_pairs(args.input, args.target)  # bad input fails before the model loads
+    aligner = WordAligner(layer=args.layer, method=args.method, level=args.level)
+    links = aligner.align([(Sentence.from_tokens(s), Sentence.from_tokens(t)) for s, t in pairs])
+    sys.stdout.write("".join(pharaoh(row) + "\n" for row in links))
     return 0
 
 

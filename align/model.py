@@ -64,6 +64,8 @@ class Sentence:
     # Best counterparts on the other side, [(id, similarity)], best first: what a
     # reviewer re-links to. Filled by the aligner; empty for a bare segmentation.
     candidates: list[tuple[int, float]] = field(default_factory=list)
+    # Its words as (start, end) offsets into ``text``; filled by align.evidence.
+    tokens: list[tuple[int, int]] = field(default_factory=list)
 
     def has_flag(self, kind: str) -> bool:
         return any(f.kind == kind for f in self.flags)
@@ -81,6 +83,7 @@ class Sentence:
             "paragraph": self.paragraph,
             "flags": [f.to_dict() for f in self.flags],
             "candidates": [[i, round(float(s), 4)] for i, s in self.candidates],
+            **({"tokens": [list(t) for t in self.tokens]} if self.tokens else {}),
         }
 
     @classmethod
@@ -92,6 +95,7 @@ class Sentence:
             paragraph=int(d.get("paragraph", 0)),
             flags=[Flag.from_dict(f) for f in d.get("flags", [])],
             candidates=[(int(i), float(s)) for i, s in d.get("candidates", [])],
+            tokens=[(int(a), int(b)) for a, b in d.get("tokens", [])],
         )
 
 
@@ -156,6 +160,9 @@ class Pair:
     tgt: list[int]
     score: float
     flags: list[Flag] = field(default_factory=list)
+    # Word links (src sentence, src token, tgt sentence, tgt token, cosine), tokens
+    # indexing ``Sentence.tokens``; filled by align.evidence for matched pairs.
+    words: list[tuple[int, int, int, int, float]] = field(default_factory=list)
 
     @property
     def matched(self) -> bool:
@@ -170,6 +177,7 @@ class Pair:
             "tgt": list(self.tgt),
             "score": round(float(self.score), 4),
             "flags": [f.to_dict() for f in self.flags],
+            **({"words": [list(w) for w in self.words]} if self.words else {}),
         }
 
     @classmethod
@@ -179,6 +187,7 @@ class Pair:
             tgt=[int(i) for i in d["tgt"]],
             score=float(d.get("score", 0.0)),
             flags=[Flag.from_dict(f) for f in d.get("flags", [])],
+            words=[(int(a), int(b), int(c), int(e), float(s)) for a, b, c, e, s in d.get("words", [])],
         )
 
 

@@ -245,10 +245,10 @@ class ModelClock:
             cls._encode_batch = self._timed(cls._encode_batch)
 
     def _timed(self, encode_batch):
-        def timed(model, texts):
+        def timed(model, texts, *rest):
             started = time.perf_counter()
             try:
-                return encode_batch(model, texts)
+                return encode_batch(model, texts, *rest)
             finally:
                 self.seconds += time.perf_counter() - started
                 self.texts += len(texts)

@@ -1,0 +1,47 @@
+"""Token-level evidence inside matched pairs: each sentence's words and the links between them.
+
+The data half of sub-sentence claims (issue 11, part 3): after alignment, every
+sentence of a matched pair gets ``tokens`` (its words as ``[start, end]``
+character offsets into its ``text``) and every matched pair gets ``words``, rows
+``[src_sentence, src_token, tgt_sentence, tgt_token, score]`` from
+:class:`~align.words.WordAligner`. Unsupported spans and their flags build on
+these; this module only fills them in. A bead of several sentences is aligned
+as one text per side (a translator's split or merge moves words across the
+sentence boundary), and its links are mapped back to sentence and word.
+"""
+
+from __future__ import annotations
+
+from .model import Alignment, Document
+from .words import Sentence as Words
+from .words import WordAligner
+
+
+def _words(doc: Document, ids: list[int]) -> tuple[Words, list[tuple[int, int]]]:
+    """The sentences ``ids`` as one text for the model, and each word's (sentence, token)."""
+    text, spans, owners = "", [], []
+    for sid in ids:
+        sentence = doc.sentences[sid]
+        if not sentence.tokens:
+            sentence.tokens = Words.from_text(sentence.text, doc.lang).spans
+        # The model reads the normalised form (Simplified, unified widths) when it keeps
+        # the offsets; else the text as read.
+        read = sentence.norm if len(sentence.norm) == len(sentence.text) else sentence.text
+        if text:
+            text += doc.joiner
+        spans += [(len(text) + a, len(text) + b) for a, b in sentence.tokens]
+        owners += [(sid, k) for k in range(len(sentence.tokens))]
+        text += read
+    return Words(text, spans), owners
+
+
+def add_word_links(alignment: Alignment, aligner: WordAligner | None = None) -> Alignment:
+    """Fill ``Sentence.tokens`` and ``Pair.words`` for every matched pair (in place)."""
+    aligner = aligner or WordAligner()
+    matched = alignment.matched_pairs()
+    sides = [(_words(alignment.source, p.src), _words(alignment.target, p.tgt)) for p in matched]
+    links = aligner.align([(src, tgt) for (src, _), (tgt, _) in sides])
+    for pair, ((_, src_owner), (_, tgt_owner)), found in zip(matched, sides, links):
+        pair.words = [(*src_owner[x.src], *tgt_owner[x.tgt], round(x.score, 4)) for x in found]
+    alignment.signature["words"] = aligner.signature()
+    return alignment
