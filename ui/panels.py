@@ -20,7 +20,6 @@ from align.model import Pair
 from align.review import (
     BANDS,
     CONFIRMED,
-    DEFAULT_MIN_SCORE,
     HIGH_CONFIDENCE,
     LOW_CONFIDENCE,
     REJECTED,
@@ -33,6 +32,7 @@ from align.review import (
     pair_key,
     write_exports,
 )
+from align.tmx import DEFAULT_MIN_SCORE
 from ui import render
 
 PAGE_SIZE = 60

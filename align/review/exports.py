@@ -1,0 +1,116 @@
+"""Files written from a review: TMX, TSV and JSON with the reviewer's marks, and a Markdown report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from align.atomic import write_atomic
+from align.export import to_tsv
+from align.review.state import (
+    HIGH_CONFIDENCE,
+    LOW_CONFIDENCE,
+    SIDES,
+    UNREVIEWED,
+    Review,
+    document,
+    pair_key,
+    side_name,
+)
+from align.review.store import now
+from align.tmx import DEFAULT_MIN_SCORE, to_tmx
+
+
+def export_tmx(review: Review, *, confirmed_only: bool = True,
+               min_score: float = DEFAULT_MIN_SCORE, script: str = "original") -> bytes:
+    """TMX of the reviewed alignment, statuses and notes as ``x-status`` props and ``<note>``s.
+
+    ``confirmed_only``: every confirmed pair whatever its score (a reviewer's
+    confirmation overrides the aligner); otherwise every pair scoring at
+    least ``min_score`` (a rejected pair is no longer a pair).
+    """
+    if confirmed_only:
+        return to_tmx(review.alignment, min_score=0.0, script=script,
+                      review=review.tmx_review(), pairs=review.confirmed())
+    return to_tmx(review.alignment, min_score=min_score, script=script, review=review.tmx_review())
+
+
+def export_tsv(review: Review) -> str:
+    """:func:`align.export.to_tsv` with two more columns, status and note (one line each)."""
+    lines = to_tsv(review.alignment).splitlines()
+    rows = [lines[0] + "\tstatus\tnote"]
+    rows += [f"{line}\t{m.status}\t{' '.join(m.note.split())}"
+             for line, m in zip(lines[1:], review.marks)]
+    return "\n".join(rows) + "\n"
+
+
+def export_json(review: Review) -> str:
+    """The reviewed alignment's JSON with a ``review`` list (status and note per pair)."""
+    return json.dumps(review.to_dict(), ensure_ascii=False, indent=2) + "\n"
+
+
+MARKDOWN_SPECIAL = str.maketrans({c: f"\\{c}" for c in "\\`*_[]<>#|"})
+
+
+def _md(text: str) -> str:
+    return text.translate(MARKDOWN_SPECIAL)
+
+
+def report_markdown(review: Review, name: str) -> str:
+    """The review report: where it came from, counts by status and band, unmatched claims, notes."""
+    alignment, counts = review.alignment, review.counts()
+    lines = [
+        f"# Review report: {_md(name)}",
+        "",
+        f"- Source: {_md(alignment.source.path)} ({alignment.source.lang})",
+        f"- Target: {_md(alignment.target.path)} ({alignment.target.lang})",
+        f"- Mode: {alignment.mode}; model: {_md(alignment.model)}",
+        f"- Written: {now()}",
+        "",
+        "## Pairs by status",
+        "",
+        "| status | pairs |",
+        "|---|---:|",
+        *(f"| {s} | {n} |" for s, n in counts["status"].items()),
+        "",
+        "## Links by confidence",
+        "",
+        "| band | score | links |",
+        "|---|---|---:|",
+        f"| high | ≥ {HIGH_CONFIDENCE} | {counts['band']['high']} |",
+        f"| medium | {LOW_CONFIDENCE}–{HIGH_CONFIDENCE} | {counts['band']['medium']} |",
+        f"| low | < {LOW_CONFIDENCE} | {counts['band']['low']} |",
+    ]
+    for side in SIDES:
+        doc = document(alignment, side)
+        unmatched = alignment.unmatched(side)
+        lines += ["", f"## Unmatched claims, {side_name(side)} ({doc.lang}): {len(unmatched)}", ""]
+        status = {i: m.status for p, m in zip(alignment.pairs, review.marks)
+                  for i in getattr(p, side)}
+        lines += [f"- [{s.id}] {_md(s.text)} *({status.get(s.id, UNREVIEWED)})*" for s in unmatched]
+    notes = [(pair_key(p), m) for p, m in zip(alignment.pairs, review.marks) if m.note]
+    if notes:
+        lines += ["", "## Reviewer notes", ""]
+        lines += [f"- pair {key} ({m.status}): {_md(m.note)}" for key, m in notes]
+    return "\n".join(lines) + "\n"
+
+
+EXPORT_FILES = {"tmx": ".reviewed.tmx", "tsv": ".reviewed.tsv", "json": ".reviewed.json",
+                "report": ".review.md"}
+
+
+def write_exports(review: Review, out_dir: str | Path, name: str, *, confirmed_only: bool = True,
+                  min_score: float = DEFAULT_MIN_SCORE, script: str = "original") -> dict[str, Path]:
+    """Write the reviewed TMX, TSV, JSON and the Markdown report into ``out_dir``, atomically.
+
+    Everything is built before anything is written, so a bad option leaves
+    earlier exports as they were.
+    """
+    contents = {
+        "tmx": export_tmx(review, confirmed_only=confirmed_only, min_score=min_score, script=script),
+        "tsv": export_tsv(review),
+        "json": export_json(review),
+        "report": report_markdown(review, name),
+    }
+    return {kind: write_atomic(Path(out_dir) / f"{name}{EXPORT_FILES[kind]}", data)
+            for kind, data in contents.items()}

@@ -1,0 +1,209 @@
+"""A review's state: an alignment plus a reviewer's mark per pair, and how it is read.
+
+A :class:`Review` is an :class:`~align.model.Alignment` plus one :class:`Mark`
+(status and note) per pair. The actions that change it are in
+:mod:`align.review.actions`, the SQLite store that keeps it in
+:mod:`align.review.store`, the files written from it in
+:mod:`align.review.exports`.
+
+A pair is addressed by its key, its sentence ids in bead notation without
+brackets (``"3,31:1"``; ``"5:"`` and ``":2"`` for unmatched sentences). Every
+sentence is in exactly one bead, so a key is unique; a tab holding a key that
+another tab has since re-linked gets a clear "changed elsewhere" error
+instead of acting on the wrong pair.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from align.errors import InputError
+from align.model import Alignment, Document, Pair, Sentence
+from align.normalise import normalise
+
+SIDES = ("src", "tgt")
+UNREVIEWED, CONFIRMED, REJECTED = "unreviewed", "confirmed", "rejected"
+STATUSES = (UNREVIEWED, CONFIRMED, REJECTED)
+
+# Three confidence bands (the app colours them: ui/theme.py). Scores are
+# calibrated probabilities that a link is right: below 0.6 a link is close to
+# a coin toss and needs a reviewer; from 0.8 it is usually right.
+HIGH_CONFIDENCE = 0.8
+LOW_CONFIDENCE = 0.6
+BANDS = ("high", "medium", "low")
+
+# A link a reviewer made is certain; a sentence a reviewer unlinked was never
+# judged on its own by the aligner, so it has no confidence of being unmatched.
+REVIEWER_SCORE = 1.0
+UNSCORED = 0.0
+
+FILTERS = ("all", "low confidence", "unmatched", "flagged", "unreviewed")
+
+STALE = "changed in another tab or window since this page was drawn; it now shows the current state"
+
+
+def pair_key(pair: Pair) -> str:
+    """``"3,31:1"``: the pair's source and target ids (see the module docstring)."""
+    return f"{','.join(map(str, pair.src))}:{','.join(map(str, pair.tgt))}"
+
+
+def band(score: float) -> str:
+    """``high``, ``medium`` or ``low``."""
+    if score >= HIGH_CONFIDENCE:
+        return "high"
+    return "medium" if score >= LOW_CONFIDENCE else "low"
+
+
+def other_side(side: str) -> str:
+    return "tgt" if side == "src" else "src"
+
+
+def side_name(side: str) -> str:
+    return "source" if side == "src" else "target"
+
+
+def check_side(side: str) -> None:
+    if side not in SIDES:
+        raise InputError("side", f"must be 'src' or 'tgt', not {side!r}")
+
+
+def sentence_at(alignment: Alignment, side: str, sentence: int) -> Sentence:
+    check_side(side)
+    sentences = document(alignment, side).sentences
+    if not isinstance(sentence, int) or not 0 <= sentence < len(sentences):
+        raise InputError(f"{side_name(side)} sentence {sentence}",
+                         f"no such sentence ({len(sentences)} sentences): {STALE}")
+    return sentences[sentence]
+
+
+def document(alignment: Alignment, side: str) -> Document:
+    return alignment.source if side == "src" else alignment.target
+
+
+def is_unmatched_claim(pair: Pair, alignment: Alignment) -> bool:
+    """A one-sided bead holding content (captions, bylines and datelines are not claims)."""
+    if pair.matched:
+        return False
+    return any(document(alignment, side).sentences[i].matchable
+               for side in SIDES for i in getattr(pair, side))
+
+
+def is_flagged(pair: Pair, alignment: Alignment) -> bool:
+    """The pair or one of its sentences carries a flag (figures, damage, caption, crossing...)."""
+    return bool(pair.flags) or any(document(alignment, side).sentences[i].flags
+                                   for side in SIDES for i in getattr(pair, side))
+
+
+@dataclass
+class Mark:
+    """A reviewer's verdict on one pair."""
+
+    status: str = UNREVIEWED
+    note: str = ""
+
+    def to_dict(self) -> dict[str, str]:
+        return {"status": self.status, "note": self.note}
+
+
+@dataclass
+class Review:
+    """An alignment and a mark per pair (``marks[i]`` is about ``alignment.pairs[i]``).
+
+    ``layout`` is the store's renumbering counter when this state was read.
+    """
+
+    alignment: Alignment
+    marks: list[Mark]
+    layout: int = 0
+
+    @classmethod
+    def start(cls, alignment: Alignment) -> Review:
+        return cls(alignment, [Mark() for _ in alignment.pairs])
+
+    def to_dict(self) -> dict[str, Any]:
+        """The alignment's JSON plus a ``review`` list: still readable by ``read_json``."""
+        return {**self.alignment.to_dict(), "review": [m.to_dict() for m in self.marks]}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any], layout: int = 0) -> Review:
+        alignment = Alignment.from_dict(d)
+        marks = [Mark(**m) for m in d.get("review", [])] or [Mark() for _ in alignment.pairs]
+        if len(marks) != len(alignment.pairs):
+            raise InputError("review", f"{len(marks)} marks for {len(alignment.pairs)} pairs")
+        return cls(alignment, marks, layout)
+
+    def pair_keys(self) -> list[str]:
+        return [pair_key(p) for p in self.alignment.pairs]
+
+    def find(self, key: str) -> int:
+        """Index of the pair with this key; refused when another tab has changed it."""
+        for index, pair in enumerate(self.alignment.pairs):
+            if pair_key(pair) == key:
+                return index
+        raise InputError(f"pair {key}", f"no such pair: {STALE}")
+
+    def bead_of(self, side: str, sentence: int) -> int:
+        """Index of the pair holding a sentence."""
+        sentence_at(self.alignment, side, sentence)
+        return next(i for i, p in enumerate(self.alignment.pairs) if sentence in getattr(p, side))
+
+    def tmx_review(self) -> dict[int, dict[str, str]]:
+        """What :func:`align.tmx.to_tmx` takes as ``review``: reviewed or annotated pairs."""
+        return {i: m.to_dict() for i, m in enumerate(self.marks) if m.status != UNREVIEWED or m.note}
+
+    def confirmed(self) -> list[int]:
+        return [i for i, m in enumerate(self.marks) if m.status == CONFIRMED]
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        """Beads by status; links (matched pairs) by confidence band and by band × status."""
+        by_status = {s: 0 for s in STATUSES}
+        by_band = {b: 0 for b in BANDS}
+        by_band_status = {f"{b}/{s}": 0 for b in BANDS for s in STATUSES}
+        for pair, mark in zip(self.alignment.pairs, self.marks):
+            by_status[mark.status] += 1
+            if pair.matched:
+                by_band[band(pair.score)] += 1
+                by_band_status[f"{band(pair.score)}/{mark.status}"] += 1
+        return {"status": by_status, "band": by_band, "band_status": by_band_status}
+
+    def select(self, view: str = "all", query: str = "") -> list[int]:
+        """Indices of the pairs a filter and a search show, in reading order.
+
+        The search is case-insensitive and matches the original text or its
+        Simplified form, so 国务院 finds 國務院 and vice versa.
+        """
+        if view not in FILTERS:
+            raise InputError("filter", f"unknown filter {view!r}: use one of {', '.join(FILTERS)}")
+        needles = _search_forms(query)
+        return [i for i, (pair, mark) in enumerate(zip(self.alignment.pairs, self.marks))
+                if self._shown(pair, mark, view) and self._found(pair, needles)]
+
+    def _shown(self, pair: Pair, mark: Mark, view: str) -> bool:
+        if view == "low confidence":
+            return band(pair.score) == "low"
+        if view == "unmatched":
+            return is_unmatched_claim(pair, self.alignment)
+        if view == "flagged":
+            return is_flagged(pair, self.alignment)
+        if view == "unreviewed":
+            return mark.status == UNREVIEWED
+        return True
+
+    def _found(self, pair: Pair, needles: list[str]) -> bool:
+        if not needles:
+            return True
+        texts = [form.lower() for side in SIDES for i in getattr(pair, side)
+                 for form in _forms(document(self.alignment, side).sentences[i])]
+        return any(n in t for n in needles for t in texts)
+
+
+def _forms(sentence: Sentence) -> tuple[str, str]:
+    return sentence.text, sentence.norm
+
+
+def _search_forms(query: str) -> list[str]:
+    query = query.strip().lower()
+    if not query:
+        return []
+    return list(dict.fromkeys([query, normalise(query, "zh").lower()]))
