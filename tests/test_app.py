@@ -20,6 +20,7 @@ from lxml import etree
 from streamlit.testing.v1 import AppTest
 
 from align.review import CONFIRMED, REJECTED, Review, ReviewStore, pair_key, store_path
+from align.review.state import key_label
 from ui.panels import widget_key
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,6 +55,13 @@ def metric(at: AppTest, label: str) -> int:
 
 def matched_keys(review: Review) -> list[str]:
     return [pair_key(p) for p in review.alignment.pairs if p.matched]
+
+
+def widget(elements, prefix: str):
+    """The one widget whose key starts with ``prefix`` (choice widgets add a version)."""
+    found = [e for e in elements if (e.key or "").startswith(prefix)]
+    assert len(found) == 1, [e.key for e in elements]
+    return found[0]
 
 
 def assert_no_trace(at: AppTest) -> None:
@@ -176,7 +184,7 @@ def test_relink_from_the_ranked_candidates(app, out):
     key = matched_keys(review)[0]
     pair = review.alignment.pairs[review.find(key)]
     app.button(key=widget_key("open", key)).click().run()
-    choose = app.multiselect(key=f"{widget_key('choose-tgt', key)}-{review.layout}")
+    choose = widget(app.multiselect, widget_key("choose-tgt", key) + "-")
     assert choose.value == pair.tgt
     best = review.alignment.source.sentences[pair.src[0]].candidates
     assert choose.options[0].startswith(f"{best[0][1]:.2f} · en {best[0][0]} · ")
@@ -187,6 +195,80 @@ def test_relink_from_the_ranked_candidates(app, out):
     after = stored(out)
     new_key = f"{','.join(map(str, pair.src))}:{','.join(map(str, sorted([*pair.tgt, extra])))}"
     assert after.marks[after.find(new_key)].status == CONFIRMED
+
+
+def test_relinking_across_two_pairs_asks_and_undo_restores_both(app, out):
+    """Fault 1: taking a sentence of another (confirmed) pair says so and asks first;
+    no confirmation moves to a pair nobody confirmed; undo restores both pairs."""
+    review = stored(out)
+    first, second = (review.alignment.pairs[review.find(k)] for k in matched_keys(review)[:2])
+    app.button(key=widget_key("confirm", pair_key(first))).click().run()
+    before = stored(out).to_dict()
+    app.button(key=widget_key("open", pair_key(second))).click().run()
+    choose = widget(app.multiselect, widget_key("choose-tgt", pair_key(second)) + "-")
+    taken = first.tgt[0]
+    first_label = key_label(review.alignment, pair_key(first))
+    assert choose.options[[*choose.options].index(next(o for o in choose.options
+                                                         if f"en {taken} · " in o))].endswith(
+        f" · in {first_label}, confirmed")
+    assert not choose.options or "Select all" not in choose.options
+    choose.set_value([taken]).run()
+    assert_no_trace(app)
+    warning = next(w.value for w in app.warning if first_label in w.value)
+    assert "(confirmed). Taking it leaves" in warning and "no confirmation moves" in warning
+    assert stored(out).to_dict() == before  # nothing happened yet: it asks first
+    go = app.button(key=widget_key("link-tgt", pair_key(second)))
+    assert go.label.startswith("Take it: ")
+    go.click().run()
+    assert_no_trace(app)
+    after = stored(out)
+    made = after.bead_of("src", second.src[0])
+    assert after.alignment.pairs[made].tgt == [taken] and after.marks[made].status == CONFIRMED
+    assert after.confirmed() == [made]  # the first pair's confirmation did not move or stay
+    for i in first.src:
+        assert after.marks[after.bead_of("src", i)].status == "unreviewed"
+    app.button(key="undo").click().run()
+    assert stored(out).to_dict() == before
+
+
+def test_taking_from_the_unmatched_tab_asks_too(app, out):
+    review = stored(out)
+    linked = review.alignment.pairs[review.find(matched_keys(review)[0])]
+    sentence = review.alignment.unmatched("tgt")[0].id
+    choice = widget(app.selectbox, f"linkto-tgt-{sentence}-")
+    choice.set_value(linked.src[0]).run()
+    label = key_label(review.alignment, pair_key(linked))
+    assert any(label in w.value for w in app.warning)
+    assert app.button(key=f"link-tgt-{sentence}").label == "Take it"
+    app.button(key=f"link-tgt-{sentence}").click().run()
+    after = stored(out)
+    assert after.alignment.pairs[after.bead_of("tgt", sentence)].src == [linked.src[0]]
+
+
+def test_relink_after_an_edit_of_that_side(app, out):
+    """Fault 2: after saving an edit of an English sentence, re-linking its side said
+    "no such sentence … changed in another tab" and emptied the choice."""
+    review = stored(out)
+    key = matched_keys(review)[0]
+    pair = review.alignment.pairs[review.find(key)]
+    app.button(key=widget_key("open", key)).click().run()
+    english = pair.tgt[0]
+    box = next(t for t in app.text_area if t.label == f"English sentence {english}")
+    box.set_value("Edited: " + box.value).run()
+    app.button(key=f"edit-tgt-{english}").click().run()
+    assert stored(out).alignment.target.sentences[english].text.startswith("Edited: ")
+    choose = widget(app.multiselect, widget_key("choose-tgt", key) + "-")
+    assert choose.value == pair.tgt  # the chip shows the saved text, not the old one
+    assert any(f"en {english} · Edited: " in o for o in choose.options)
+    extra = next(j for j, _ in review.alignment.source.sentences[pair.src[0]].candidates
+                 if j not in pair.tgt and review.alignment.pairs[review.bead_of("tgt", j)].matched
+                 is False)
+    choose.set_value(sorted([*pair.tgt, extra])).run()
+    app.button(key=widget_key("link-tgt", key)).click().run()
+    assert_no_trace(app)
+    assert not app.error, [e.value for e in app.error]
+    after = stored(out)
+    assert after.alignment.pairs[after.bead_of("src", pair.src[0])].tgt == sorted([*pair.tgt, extra])
 
 
 def test_edit_split_merge_and_undo(app, out):
@@ -224,7 +306,7 @@ def test_edit_split_merge_and_undo(app, out):
 def test_link_an_unmatched_claim_from_its_list(app, out):
     review = stored(out)
     sentence = review.alignment.unmatched("src")[0]
-    choice = app.selectbox(key=f"linkto-src-{sentence.id}-{review.layout}")
+    choice = widget(app.selectbox, f"linkto-src-{sentence.id}-")
     best = sentence.candidates[0][0]
     choice.set_value(best).run()
     app.button(key=f"link-src-{sentence.id}").click().run()

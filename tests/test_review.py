@@ -151,16 +151,36 @@ def test_relink_drops_and_takes_sentences_and_recomputes_figures(store):
     # zh 31's "26日" left with it; zh 3's "7月26日" is still not in the English.
     assert [f.span for f in pair.flags] == ["7月26日"]
     # Taking en 6 from "21:6" leaves zh 21 unmatched.
-    review = store.relink("8:4,5", "tgt", [4, 5, 6])
+    review = store.relink("8:4,5", "tgt", [4, 5, 6], taking=["21:6"])
     assert "8:4,5,6" in review.pair_keys() and "21:" in review.pair_keys()
     assert status_of(review, "21:") == UNREVIEWED
+
+
+def test_relinking_a_linked_sentence_is_refused_unless_the_reviewer_agreed(store):
+    """Fault 1: re-linking zh 26's English to en 1 silently took it from confirmed zh 3 ↔ en 1."""
+    store.confirm("3,31:1")
+    before = store.load().to_dict()
+    with pytest.raises(InputError, match=r"zh 3\+31 ↔ en 1 \(confirmed\) would lose a sentence"):
+        store.relink("26:3", "tgt", [1])
+    with pytest.raises(InputError, match=r"zh 22 ↔ en 7 \(unreviewed\) would lose"):
+        store.link_unmatched("tgt", 2, [22])
+    assert store.load().to_dict() == before and len(store.history()) == 1
+
+    review = store.relink("26:3", "tgt", [1], taking=["3,31:1"])
+    assert status_of(review, "26:1") == CONFIRMED  # the link the reviewer made
+    # zh 3 and zh 31 fell apart into unmatched sentences: unreviewed, not confirmed.
+    assert status_of(review, "3:") == status_of(review, "31:") == UNREVIEWED
+    assert status_of(review, ":3") == UNREVIEWED
+    assert review.confirmed() == [review.find("26:1")]
+    undone = store.undo()  # both pairs come back as they were
+    assert undone.to_dict() == before
 
 
 def test_link_unmatched_uses_a_ranked_candidate(store):
     alignment = store.load().alignment
     repaired_sentence = alignment.source.sentences[4]
     assert repaired_sentence.candidates[0][0] == 1  # en 1 ranks first for the damaged sentence
-    review = store.link_unmatched("tgt", 2, [22])
+    review = store.link_unmatched("tgt", 2, [22], taking=["22:7"])
     assert "22:2" in review.pair_keys() and ":2" not in review.pair_keys()
     assert "22:7" not in review.pair_keys() and ":7" in review.pair_keys()  # en 7 lost its partner
     with pytest.raises(InputError, match="already linked"):

@@ -25,6 +25,7 @@ from align.review import (
     REJECTED,
     SIDES,
     STATUSES,
+    UNREVIEWED,
     Review,
     ReviewStore,
     document,
@@ -32,6 +33,8 @@ from align.review import (
     pair_key,
     write_exports,
 )
+from align.review.actions import what_taking_does
+from align.review.state import ids_label, pair_label
 from align.tmx import DEFAULT_MIN_SCORE
 from ui import render
 
@@ -236,36 +239,74 @@ def link_options(review: Review, pair: Pair, side: str) -> list[tuple[int, float
     return ranked
 
 
-def _option_label(review: Review, side: str, scores: dict[int, float | None]):
-    doc = document(review.alignment, side)
+def _option_label(review: Review, side: str, scores: dict[int, float | None],
+                  own: Pair | None):
+    """``0.71 · en 1 · text… · in zh 3 ↔ en 1, confirmed``: a candidate says where it is
+    linked now (with that pair's status), so taking it is never a surprise."""
+    alignment = review.alignment
+    doc = document(alignment, side)
 
     def label(j: int) -> str:
         score = scores.get(j)
         text = doc.sentences[j].text
         preview = text if len(text) <= PREVIEW_CHARS else text[:PREVIEW_CHARS] + "…"
         rank = f"{score:.2f} · " if score is not None else ""
-        return f"{rank}{doc.lang} {j} · {preview}"
+        index = review.bead_of(side, j)
+        holder = alignment.pairs[index]
+        where = ""
+        if holder is not own and (holder.matched or review.marks[index].status != UNREVIEWED):
+            where = f" · in {pair_label(alignment, holder)}, {review.marks[index].status}"
+        return f"{rank}{doc.lang} {j} · {preview}{where}"
     return label
+
+
+def _choice_key(prefix: str, labels: list[str], layout: int) -> str:
+    """A choice widget's key changes with its option labels: Streamlit keeps a choice
+    by its label, so after an edit or a re-link elsewhere the old choice would no
+    longer match any option (fault: "no such sentence" after an edit)."""
+    return f"{prefix}-{layout}-{_digest(chr(31).join(labels))}"
+
+
+def _ask_before_taking(review: Review, index: int, side: str, ids: list[int]) -> list[str]:
+    """Say which other pairs the chosen sentences would leave and what those become;
+    returns their keys (what the action may take), empty when nothing is taken."""
+    alignment = review.alignment
+    taken = what_taking_does(review, index, side, ids)
+    for k, left in taken:
+        other = alignment.pairs[k]
+        moving = [i for i in getattr(other, side) if i in ids]
+        st.warning(f"{ids_label(document(alignment, side).lang, moving)} is in "
+                   f"{pair_label(alignment, other)} ({review.marks[k].status}). Taking it "
+                   f"leaves {left}, unreviewed; no confirmation moves to the new pair.",
+                   icon=":material/warning:")
+    return [pair_key(alignment.pairs[k]) for k, _ in taken]
 
 
 def _link_tools(review: Review, pair: Pair, side: str) -> None:
     """Choose the ``side`` sentences of the pair from a ranked list (similarity first)."""
     key = pair_key(pair)
+    index = review.find(key)
     scores = dict(link_options(review, pair, side))
     lang = render.language_name(document(review.alignment, side).lang)
-    choice_key = f"{widget_key('choose-' + side, key)}-{review.layout}"
-    st.multiselect(f"{lang} counterpart(s), best candidates first (similarity · id · text)",
-                   list(scores), default=getattr(pair, side), key=choice_key,
-                   format_func=_option_label(review, side, scores))
+    label = _option_label(review, side, scores, pair)
+    choice_key = _choice_key(widget_key("choose-" + side, key), [label(j) for j in scores],
+                             review.layout)
+    chosen = st.multiselect(f"{lang} counterpart(s), best candidates first (similarity · id · "
+                            "text · where it is linked now)", list(scores),
+                            default=getattr(pair, side), key=choice_key, format_func=label,
+                            select_all=False)
+    taking = _ask_before_taking(review, index, side, chosen)
     if pair.matched:
         kwargs = {"kind": "relink", "pair": key, "side": side}
+        verb = f"Re-link {lang} side and confirm"
     else:
         kwargs = {"kind": "link_unmatched", "side": other_side(side),
                   "sentence": getattr(pair, other_side(side))[0]}
-    st.button(f"Link to the chosen {lang}" if not pair.matched else f"Re-link {lang} side",
+        verb = f"Link to the chosen {lang} and confirm"
+    st.button(f"Take it: {verb[0].lower()}{verb[1:]}" if taking else verb,
               key=widget_key("link-" + side, key), on_click=act,
-              kwargs={**kwargs, "layout": review.layout, "values": {"ids": choice_key}})
-
+              kwargs={**kwargs, "layout": review.layout, "taking": taking,
+                      "values": {"ids": choice_key}})
 
 # --- unmatched claims -----------------------------------------------------------------------
 
@@ -293,22 +334,27 @@ def _unmatched_item(review: Review, side: str, sentence: int, index: int,
                                 pair, **options)
     status = f' <span class="badge {mark.status}">{mark.status}</span>' if mark.status != "unreviewed" else ""
     st.markdown(html + status, unsafe_allow_html=True)
-    scores = dict(link_options(review, pair, other_side(side)))
-    choice_key = f"linkto-{side}-{sentence}-{review.layout}"
+    other = other_side(side)
+    scores = dict(link_options(review, pair, other))
+    label = _option_label(review, other, scores, pair)
+    choice_key = _choice_key(f"linkto-{side}-{sentence}", [label(j) for j in scores],
+                             review.layout)
     pick, go = st.columns([5, 1])
-    pick.selectbox("Link to", list(scores), index=None, key=choice_key, label_visibility="collapsed",
-                   placeholder="Link to a counterpart…",
-                   format_func=_option_label(review, other_side(side), scores))
-    go.button("Link", key=f"link-{side}-{sentence}", on_click=_link_choice,
-              args=(side, sentence, choice_key, review.layout))
+    choice = pick.selectbox("Link to", list(scores), index=None, key=choice_key,
+                            label_visibility="collapsed", placeholder="Link to a counterpart…",
+                            format_func=label)
+    taking = [] if choice is None else _ask_before_taking(review, index, other, [choice])
+    go.button("Take it" if taking else "Link", key=f"link-{side}-{sentence}",
+              on_click=_link_choice, args=(side, sentence, choice_key, review.layout, taking),
+              help="Link and confirm")
 
 
-def _link_choice(side: str, sentence: int, choice_key: str, layout: int) -> None:
+def _link_choice(side: str, sentence: int, choice_key: str, layout: int, taking: list[str]) -> None:
     choice = st.session_state.get(choice_key)
     if choice is None:
         flash("error", "Choose a counterpart in the list first.")
     else:
-        act("link_unmatched", layout, side=side, sentence=sentence, ids=[choice])
+        act("link_unmatched", layout, side=side, sentence=sentence, ids=[choice], taking=taking)
 
 
 # --- summary and export ---------------------------------------------------------------------

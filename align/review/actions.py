@@ -41,6 +41,7 @@ from align.review.state import (
     document,
     other_side,
     pair_key,
+    pair_label,
     sentence_at,
     side_name,
 )
@@ -82,9 +83,43 @@ def _reject(review: Review, pair: str) -> None:
     _set_entries(review, entries)
 
 
-def _relink(review: Review, pair: str, side: str, ids: list[int]) -> None:
-    """Make ``ids`` the ``side`` sentences of a pair; the sentences it drops become
-    unmatched, and the ones it takes leave their beads. The result is confirmed."""
+def taken_from(review: Review, index: int, side: str, ids: list[int]) -> list[int]:
+    """Indices of the other pairs that linking ``ids`` into pair ``index`` would change:
+    those holding one of ``ids`` that are linked or carry a reviewer's mark."""
+    bead = review.alignment.pairs[index]
+    held = {review.bead_of(side, i) for i in ids if i not in getattr(bead, side)}
+    return sorted(k for k in held
+                  if review.alignment.pairs[k].matched or review.marks[k].status != UNREVIEWED)
+
+
+def what_taking_does(review: Review, index: int, side: str, ids: list[int]) -> list[tuple[int, str]]:
+    """For each pair :func:`taken_from` lists, what is left of it after the link:
+    ``(index, "zh 3 (unmatched), zh 31 (unmatched)")``. Worked out by doing the
+    link on a copy, so it says exactly what the action will do."""
+    taken = taken_from(review, index, side, ids)
+    if not taken:
+        return []
+    copy = Review.from_dict(review.to_dict())
+    keys = [pair_key(review.alignment.pairs[k]) for k in taken]
+    _relink(copy, pair_key(review.alignment.pairs[index]), side, ids, keys)
+    out = []
+    for k in taken:
+        old = review.alignment.pairs[k]
+        left = [(s, i) for s in SIDES for i in getattr(old, s) if not (s == side and i in ids)]
+        beads = dict.fromkeys(copy.bead_of(s, i) for s, i in left)
+        out.append((k, ", ".join(pair_label(copy.alignment, copy.alignment.pairs[b])
+                                 for b in beads) or "nothing"))
+    return out
+
+
+def _relink(review: Review, pair: str, side: str, ids: list[int],
+            taking: list[str] | tuple[str, ...] = ()) -> None:
+    """Make ``ids`` the ``side`` sentences of a pair, and confirm it (the reviewer made
+    this link). The sentences it drops become unmatched; the ones it takes leave
+    their beads, which become unreviewed: a confirmation is never carried over to
+    a pair the reviewer did not confirm. ``taking`` names (by key) the other pairs
+    the reviewer agreed to change; any other is refused, so nothing is taken
+    silently, and a stale tab cannot take from a pair it has not seen."""
     index = review.find(pair)
     check_side(side)
     ids = _check_ids(review.alignment, side, ids)
@@ -92,6 +127,12 @@ def _relink(review: Review, pair: str, side: str, ids: list[int]) -> None:
     if not getattr(bead, other_side(side)):
         raise InputError(f"pair {pair}", f"has no {side_name(other_side(side))} sentence "
                                          "to link to")
+    for k in taken_from(review, index, side, ids):
+        other = review.alignment.pairs[k]
+        if pair_key(other) not in taking:
+            raise InputError(pair_label(review.alignment, bead),
+                             f"{pair_label(review.alignment, other)} ({review.marks[k].status}) "
+                             "would lose a sentence: take it only when asked")
     entries = _entries(review)
     for sentence in ids:
         if sentence not in getattr(bead, side):
@@ -105,14 +146,15 @@ def _relink(review: Review, pair: str, side: str, ids: list[int]) -> None:
     _set_entries(review, entries)
 
 
-def _link_unmatched(review: Review, side: str, sentence: int, ids: list[int]) -> None:
-    """Link an unmatched sentence to counterpart(s) on the other side."""
+def _link_unmatched(review: Review, side: str, sentence: int, ids: list[int],
+                    taking: list[str] | tuple[str, ...] = ()) -> None:
+    """Link an unmatched sentence to counterpart(s) on the other side (see :func:`_relink`)."""
     check_side(side)
     bead = review.alignment.pairs[review.bead_of(side, sentence)]
     if bead.matched:
         raise InputError(f"{side_name(side)} sentence {sentence}",
                          f"already linked (pair {pair_key(bead)}): re-link that pair instead")
-    _relink(review, pair_key(bead), other_side(side), ids)
+    _relink(review, pair_key(bead), other_side(side), ids, taking)
 
 
 def _edit_text(review: Review, side: str, sentence: int, text: str) -> None:
@@ -213,7 +255,7 @@ def _entries(review: Review) -> list[Entry]:
 def _detach(entries: list[Entry], side: str, sentence: int) -> list[Entry]:
     """Take a sentence out of its bead. A pair left without sentences on that side
     falls apart into unmatched sentences; a pair that still links something is
-    changed, so it goes back to unreviewed."""
+    changed. Either way what is left goes back to unreviewed, keeping the note."""
     out: list[Entry] = []
     for pair, mark in entries:
         ids = getattr(pair, side)
@@ -228,7 +270,8 @@ def _detach(entries: list[Entry], side: str, sentence: int) -> list[Entry]:
             out.append((pair, mark))
         else:
             other = other_side(side)
-            out += [(_single(other, i), Mark()) for i in getattr(pair, other)]
+            out += [(_single(other, i), Mark(UNREVIEWED, mark.note))
+                    for i in getattr(pair, other)]
     return out
 
 

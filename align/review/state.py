@@ -48,6 +48,26 @@ def pair_key(pair: Pair) -> str:
     return f"{','.join(map(str, pair.src))}:{','.join(map(str, pair.tgt))}"
 
 
+def ids_label(lang: str, ids: list[int]) -> str:
+    """``zh 3``, ``zh 3+31``: sentence ids as a reviewer reads them."""
+    return f"{lang} {'+'.join(map(str, ids))}"
+
+
+def pair_label(alignment: Alignment, pair: Pair) -> str:
+    """``zh 3 ↔ en 1``, or ``zh 5 (unmatched)``: a pair in a reviewer's words."""
+    src, tgt = alignment.source.lang, alignment.target.lang
+    if pair.matched:
+        return f"{ids_label(src, pair.src)} ↔ {ids_label(tgt, pair.tgt)}"
+    side, lang = ("src", src) if pair.src else ("tgt", tgt)
+    return f"{ids_label(lang, getattr(pair, side))} (unmatched)"
+
+
+def key_label(alignment: Alignment, key: str) -> str:
+    """:func:`pair_label` of a pair key (``"3,31:1"`` → ``zh 3+31 ↔ en 1``)."""
+    src, tgt = ([int(i) for i in part.split(",") if i] for part in key.split(":"))
+    return pair_label(alignment, Pair(src, tgt, 0.0))
+
+
 def band(score: float) -> str:
     """``high``, ``medium`` or ``low``."""
     if score >= HIGH_CONFIDENCE:

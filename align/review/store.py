@@ -217,12 +217,15 @@ class ReviewStore:
     def edit_text(self, side: str, sentence: int, text: str, layout: int | None = None) -> Review:
         return self.act("edit_text", layout=layout, side=side, sentence=sentence, text=text)
 
-    def relink(self, pair: str, side: str, ids: list[int], layout: int | None = None) -> Review:
-        return self.act("relink", layout=layout, pair=pair, side=side, ids=list(ids))
+    def relink(self, pair: str, side: str, ids: list[int], taking: list[str] = (),
+               layout: int | None = None) -> Review:
+        return self.act("relink", layout=layout, pair=pair, side=side, ids=list(ids),
+                        taking=list(taking))
 
-    def link_unmatched(self, side: str, sentence: int, ids: list[int],
+    def link_unmatched(self, side: str, sentence: int, ids: list[int], taking: list[str] = (),
                        layout: int | None = None) -> Review:
-        return self.act("link_unmatched", layout=layout, side=side, sentence=sentence, ids=list(ids))
+        return self.act("link_unmatched", layout=layout, side=side, sentence=sentence,
+                        ids=list(ids), taking=list(taking))
 
     def merge_next(self, side: str, sentence: int, layout: int | None = None) -> Review:
         return self.act("merge_next", layout=layout, side=side, sentence=sentence)
