@@ -21,7 +21,7 @@ from streamlit.testing.v1 import AppTest
 
 from align.review import CONFIRMED, REJECTED, Review, ReviewStore, pair_key, store_path
 from align.review.state import key_label
-from ui.panels import widget_key
+from ui.panels import row_name, widget_key
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "ui" / "app.py"
@@ -138,6 +138,21 @@ def test_reopening_a_pair_uses_the_store_and_aligns_nothing(out, monkeypatch):
 
 def shown_rows(at: AppTest) -> int:
     return sum(1 for b in at.button if (b.key or "").startswith("confirm-"))
+
+
+def test_row_buttons_are_named_for_their_row(app, out):
+    """Fault 3: 51 buttons were named "✓"; each now says what it does to which row."""
+    review = stored(out)
+    labels = [b.label for b in app.button]
+    assert not {"✓", "✗", "✎", "▲"} & set(labels)
+    for pair in review.alignment.pairs:
+        name = row_name(review.alignment, pair)
+        for verb, action in (("Confirm", "confirm"), ("Reject", "reject"), ("Edit", "open")):
+            assert app.button(key=widget_key(action, pair_key(pair))).label == f"{verb} {name}"
+    zh3 = review.alignment.pairs[review.bead_of("src", 3)]
+    if zh3.matched:
+        assert row_name(review.alignment, zh3).startswith("pair zh 3")
+        assert " ↔ en " in row_name(review.alignment, zh3)
 
 
 def test_filters_search_and_script(app, out):

@@ -39,11 +39,20 @@ from align.tmx import DEFAULT_MIN_SCORE
 from ui import render
 
 PAGE_SIZE = 60
+# Share of a row's width for its text; the rest holds three buttons of at least
+# 40 px at a 1280 px window with the sidebar open (checked by the browser test).
+ROW_TEXT_SHARE = 0.8
 # Above this many sentences, the re-link list offers only the ranked
 # candidates and current counterparts, not the whole other document.
 MAX_LINK_OPTIONS = 300
 PREVIEW_CHARS = 80
 STATUS_COLOURS = {"unreviewed": "#9e9e9e", CONFIRMED: "#2e7d32", REJECTED: "#c62828"}
+
+
+def row_name(alignment, pair: Pair) -> str:
+    """``pair zh 3 ↔ en 1`` or ``zh 5 (unmatched)``: how buttons and messages name a row."""
+    label = pair_label(alignment, pair)
+    return f"pair {label}" if pair.matched else label
 
 
 def widget_key(action: str, key: str) -> str:
@@ -152,19 +161,24 @@ def paged(items: list, key: str) -> list:
 def _pair_row(review: Review, index: int, options: dict[str, Any]) -> None:
     pair, mark = review.alignment.pairs[index], review.marks[index]
     key = pair_key(pair)
-    text, buttons = st.columns([8.5, 1.5])
+    name = row_name(review.alignment, pair)
+    text, buttons = st.columns([ROW_TEXT_SHARE, 1 - ROW_TEXT_SHARE])
     text.markdown(render.row_html(review.alignment, pair, mark, **options), unsafe_allow_html=True)
     is_open = _holds(pair, st.session_state.get("open"))
     with buttons:
+        # The label is the accessible name ("Confirm pair zh 3 ↔ en 1"); the CSS
+        # (render.CSS) shows it as a large glyph, so three fit a narrow column.
         confirm, reject, more = st.columns(3, gap="small")
-        confirm.button("✓", key=widget_key("confirm", key), help="Confirm this pair",
-                       disabled=mark.status == CONFIRMED, on_click=act,
+        confirm.button(f"Confirm {name}", key=widget_key("confirm", key), width="stretch",
+                       help="Confirm (c)", disabled=mark.status == CONFIRMED, on_click=act,
                        kwargs={"kind": "confirm", "layout": review.layout, "pair": key})
-        reject.button("✗", key=widget_key("reject", key), disabled=not pair.matched,
-                      help="Reject: both sides become unmatched", on_click=act,
+        reject.button(f"Reject {name}", key=widget_key("reject", key), width="stretch",
+                      disabled=not pair.matched, on_click=act,
+                      help="Reject (x): both sides become unmatched",
                       kwargs={"kind": "reject", "layout": review.layout, "pair": key})
-        more.button("▲" if is_open else "✎", key=widget_key("open", key),
-                    help="Close" if is_open else "Edit, re-link, split, merge, note",
+        more.button(f"{'Close' if is_open else 'Edit'} {name}", key=widget_key("open", key),
+                    width="stretch", type="primary" if is_open else "secondary",
+                    help="Close (e)" if is_open else "Edit, re-link, split, merge, note (e)",
                     on_click=_toggle_open, args=(None if is_open else _anchor(pair),))
     if is_open:
         _pair_tools(review, index)

@@ -39,6 +39,20 @@ CSS = """
 mark.figure {background: #ffe08a; padding: 0 1px;}
 mark.damage {background: #ffcdd2; text-decoration: underline wavy #c62828; padding: 0 1px;}
 mark.search {background: #c5e1a5; padding: 0;}
+/* Row buttons: the label (the accessible name, e.g. "Confirm pair zh 3 ↔ en 1") is
+   hidden visually but kept for screen readers; a glyph shows instead, its own
+   alternative text empty (content: "…" / "") so it is not read twice. */
+[class*="st-key-confirm-"] button, [class*="st-key-reject-"] button,
+[class*="st-key-open-"] button {min-width: 40px; min-height: 36px; padding: 0 4px;}
+[class*="st-key-confirm-"] button p, [class*="st-key-reject-"] button p,
+[class*="st-key-open-"] button p {position: absolute; width: 1px; height: 1px; overflow: hidden;
+    clip-path: inset(50%); white-space: nowrap;}
+[class*="st-key-confirm-"] button::before {content: "✓" / ""; font-size: 1.3rem; color: #1b5e20;}
+[class*="st-key-reject-"] button::before {content: "✗" / ""; font-size: 1.3rem; color: #b71c1c;}
+[class*="st-key-open-"] button::before {content: "✎" / ""; font-size: 1.3rem; color: #37474f;}
+[class*="st-key-open-"] button[data-testid="stBaseButton-primary"]::before {content: "▲" / "";
+    color: #fff;}
+button:disabled::before {opacity: 0.45;}
 </style>
 """
 
