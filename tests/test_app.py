@@ -19,7 +19,7 @@ import pytest
 from lxml import etree
 from streamlit.testing.v1 import AppTest
 
-from align.review import CONFIRMED, REJECTED, Review, ReviewStore, pair_key, store_path
+from align.review import CONFIRMED, FILTERS, REJECTED, Review, ReviewStore, pair_key, store_path
 from align.review.state import key_label
 from ui.panels import row_name, widget_key
 
@@ -168,6 +168,19 @@ def test_filters_search_and_script(app, out):
     page = html(app)
     assert '<mark class="search" title="search match">国务院</mark>总理李强' in page
     assert "總理李強" not in page
+
+
+def test_the_filter_keeps_its_selection_after_actions(app, out):
+    """Fault 4: after confirm or undo the radio showed no option selected."""
+    app.radio(key="view").set_value("unreviewed").run()
+    shown = shown_rows(app)
+    first = next(b for b in app.button if (b.key or "").startswith("confirm-") and not b.disabled)
+    first.click().run()
+    assert app.radio(key="view").value == "unreviewed"
+    assert app.radio(key="view").index == FILTERS.index("unreviewed")
+    assert shown_rows(app) == shown - 1
+    app.button(key="undo").click().run()
+    assert app.radio(key="view").value == "unreviewed" and shown_rows(app) == shown
 
 
 def test_confirm_is_saved_and_survives_a_reload(app, out, monkeypatch):

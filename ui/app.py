@@ -149,8 +149,10 @@ def _take_upload(out: Path) -> None:
 
 def filters(review: Review) -> dict:
     """Filter, search and script toggle; returns the display options for the rows."""
-    counts = {f: len(review.select(f)) for f in FILTERS}
-    st.sidebar.radio("Show", FILTERS, key="view", format_func=lambda f: f"{f} ({counts[f]})")
+    # Counts go in captions, not in the option labels: the browser keeps a radio's
+    # choice by its label, so a label that changes with a count loses the choice.
+    counts = [len(review.select(f)) for f in FILTERS]
+    st.sidebar.radio("Show", FILTERS, key="view", captions=[f"{n} rows" for n in counts])
     st.sidebar.text_input("Search either language", key="query",
                           help="Matches the original or its Simplified form")
     st.sidebar.toggle("Chinese in Simplified script", key="simplified")
