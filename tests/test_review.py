@@ -301,11 +301,35 @@ def test_two_writers_lose_no_rows_and_last_note_wins(store):
     assert review.marks[review.find("23:8")].note == last
 
 
+def test_progress_counts_decisions_not_rows(store):
+    """Fault 6: one rejection counted as 2; captions, bylines and datelines counted as
+    unreviewed."""
+    review = store.load()
+    metadata = {k for k, p in zip(review.pair_keys(), review.alignment.pairs)
+                if not p.matched and not any(review.alignment.source.sentences[i].matchable
+                                             for i in p.src)
+                and not any(review.alignment.target.sentences[j].matchable for j in p.tgt)}
+    assert {"0:", "1:", "2:", ":0"} <= metadata  # captions, byline, datelines
+    start = review.decisions()
+    assert start["needed"] == len(review.alignment.pairs) - len(metadata)
+    assert start["made"] == 0 and start["to decide"] == start["needed"]
+    assert not metadata & {review.pair_keys()[i] for i in review.select("unreviewed")}
+    review = store.reject("26:3")
+    after = review.decisions()
+    assert after["rejected links"] == 1
+    assert after["made"] == 2 and after["needed"] == start["needed"] + 1  # two unmatched rows
+    review = store.confirm("23:8")
+    assert review.decisions()["confirmed"] == 1 and review.decisions()["made"] == 3
+
+
 def test_filters_and_search(alignment):
     review = Review.start(alignment)
     keys = review.pair_keys()
     low = [keys[i] for i in review.select("low confidence")]
     assert low and all(band(review.alignment.pairs[review.find(k)].score) == "low" for k in low)
+    # Fault 5: the filter is for weak links; an unmatched row's score means something else.
+    assert all(review.alignment.pairs[review.find(k)].matched for k in low)
+    assert any(not p.matched and band(p.score) == "low" for p in review.alignment.pairs)
     unmatched = {keys[i] for i in review.select("unmatched")}
     assert "4:" in unmatched and ":2" in unmatched
     assert not {"0:", "1:", "2:", ":0"} & unmatched  # caption, byline, datelines are not claims
@@ -358,7 +382,8 @@ def test_report_counts_and_lists_unmatched_claims(store, tmp_path):
         "waic2025.review.md", "waic2025.reviewed.json", "waic2025.reviewed.tmx",
         "waic2025.reviewed.tsv"]
     report = paths["report"].read_text(encoding="utf-8")
-    assert "| confirmed | 1 |" in report and "| rejected | 2 |" in report
+    # One rejected link is one decision, though it leaves two unmatched rows (fault 6).
+    assert "| confirmed | 1 |" in report and "| rejected links | 1 |" in report
     assert f"## Unmatched claims, source (zh): {len(review.alignment.unmatched('src'))}" in report
     assert "- [26] 國內外嘉賓及人工智能產學研領域代表1000多人出席大會開幕式。 *(rejected)*" in report
     assert "## Unmatched claims, target (en): 4" in report  # 3, plus en 3 of the rejected pair

@@ -191,9 +191,9 @@ def header(name: str, review: Review, history: list[dict], path: Path) -> None:
     st.caption(f"{src.path} ({render.language_name(src.lang)}) ⇄ {tgt.path} "
                f"({render.language_name(tgt.lang)}) · {alignment.mode} mode · model "
                f"`{alignment.model}` · every action is saved at once to `{path}`")
-    counts = review.counts()["status"]
-    values = [("Links", len(alignment.matched_pairs())), ("Confirmed", counts["confirmed"]),
-              ("Rejected", counts["rejected"]), ("Unreviewed", counts["unreviewed"]),
+    decided = review.decisions()
+    values = [("Links", len(alignment.matched_pairs())), ("Confirmed", decided["confirmed"]),
+              ("Rejected links", decided["rejected links"]), ("To decide", decided["to decide"]),
               (f"Unmatched {src.lang}", len(alignment.unmatched("src"))),
               (f"Unmatched {tgt.lang}", len(alignment.unmatched("tgt")))]
     *metric_columns, undo_column = st.columns([1] * len(values) + [2.2])
@@ -201,10 +201,19 @@ def header(name: str, review: Review, history: list[dict], path: Path) -> None:
         column.metric(label, value)
     if history:
         last = history[-1]
-        undo_column.button(f"↶ Undo: {panels.describe(last['kind'], last['args'])}", key="undo",
-                           on_click=panels.undo, args=(last["seq"],))
+        what = panels.describe(last["kind"], last["args"], alignment)
+        undo_column.button(f"↶ Undo: {what}", key="undo", on_click=panels.undo,
+                           args=(last["seq"], what))
     else:
         undo_column.button("↶ Nothing to undo", key="undo", disabled=True)
+    progress_bar(decided)
+
+
+def progress_bar(decided: dict[str, int]) -> None:
+    """"x of y decisions made": links and unmatched claims; metadata rows need none."""
+    share = decided["made"] / decided["needed"] if decided["needed"] else 1.0
+    st.progress(share, text=f"{decided['made']} of {decided['needed']} decisions made "
+                            "(links and unmatched claims)")
 
 
 def main() -> None:

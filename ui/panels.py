@@ -34,7 +34,7 @@ from align.review import (
     write_exports,
 )
 from align.review.actions import what_taking_does
-from align.review.state import ids_label, pair_label
+from align.review.state import ids_label, key_label, pair_label
 from align.tmx import DEFAULT_MIN_SCORE
 from ui import render
 
@@ -83,17 +83,17 @@ def act(kind: str, layout: int, values: dict[str, str] | None = None, **args: An
     args.update({name: st.session_state.get(k) for name, k in (values or {}).items()})
     try:
         with ReviewStore(st.session_state["store_path"]) as store:
-            store.act(kind, layout=layout, **args)
-        flash("success", describe(kind, args))
+            review = store.act(kind, layout=layout, **args)
+        flash("success", describe(kind, args, review.alignment))
     except InputError as exc:
         flash("error", f"{exc.where}: {exc.problem}")
 
 
-def undo(expect: int) -> None:
+def undo(expect: int, what: str) -> None:
     try:
         with ReviewStore(st.session_state["store_path"]) as store:
             store.undo(expect=expect)
-        flash("success", "Undone.")
+        flash("success", f"Undone: {what}")
     except InputError as exc:
         flash("error", f"{exc.where}: {exc.problem}")
 
@@ -112,13 +112,19 @@ def split_at_break(side: str, sentence: int, original: str, text_key: str, layou
         act("split", layout, side=side, sentence=sentence, at=at)
 
 
-def describe(kind: str, args: dict[str, Any]) -> str:
-    """What an action did, in a reviewer's words (toasts, the undo button)."""
-    side = {"src": "source", "tgt": "target"}.get(args.get("side", ""), "")
-    where = f"pair {args['pair']}" if "pair" in args else f"{side} sentence {args.get('sentence')}"
+def describe(kind: str, args: dict[str, Any], alignment) -> str:
+    """What an action did, in a reviewer's words (toasts, the undo button):
+    ``Confirmed pair zh 3 ↔ en 1``, ``Edited en 7``, never a pair key."""
+    if "pair" in args:
+        where = key_label(alignment, args["pair"])
+        where = f"pair {where}" if "↔" in where else where
+    else:
+        where = ids_label(document(alignment, args.get("side", "src")).lang,
+                          [args.get("sentence", "?")])
     verbs = {"confirm": "Confirmed", "reject": "Rejected", "note": "Saved the note on",
-             "edit_text": "Edited", "relink": "Re-linked", "link_unmatched": "Linked",
-             "merge_next": "Merged the next sentence into", "split": "Split"}
+             "edit_text": "Edited", "relink": "Re-linked and confirmed",
+             "link_unmatched": "Linked and confirmed", "merge_next": "Merged the next sentence into",
+             "split": "Split"}
     return f"{verbs.get(kind, kind)} {where}"
 
 

@@ -78,7 +78,7 @@ def _reject(review: Review, pair: str) -> None:
                                          "(confirm it to mark it reviewed)")
     entries = _entries(review)
     del entries[index]
-    entries += [(_single(side, i), Mark(REJECTED, mark.note)) for side in SIDES
+    entries += [(_single(side, i), Mark(REJECTED, mark.note, rejected=pair)) for side in SIDES
                 for i in getattr(bead, side)]
     _set_entries(review, entries)
 

@@ -58,7 +58,7 @@ def _md(text: str) -> str:
 
 def report_markdown(review: Review, name: str) -> str:
     """The review report: where it came from, counts by status and band, unmatched claims, notes."""
-    alignment, counts = review.alignment, review.counts()
+    alignment, counts, decided = review.alignment, review.counts(), review.decisions()
     lines = [
         f"# Review report: {_md(name)}",
         "",
@@ -67,11 +67,14 @@ def report_markdown(review: Review, name: str) -> str:
         f"- Mode: {alignment.mode}; model: {_md(alignment.model)}",
         f"- Written: {now()}",
         "",
-        "## Pairs by status",
+        "## Decisions",
         "",
-        "| status | pairs |",
+        f"{decided['made']} of {decided['needed']} decisions made (links and unmatched claims; "
+        "captions, bylines and datelines need none).",
+        "",
+        "| decision | count |",
         "|---|---:|",
-        *(f"| {s} | {n} |" for s, n in counts["status"].items()),
+        *(f"| {s} | {decided[s]} |" for s in ("confirmed", "rejected links", "to decide")),
         "",
         "## Links by confidence",
         "",

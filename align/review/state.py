@@ -115,15 +115,26 @@ def is_flagged(pair: Pair, alignment: Alignment) -> bool:
                                    for side in SIDES for i in getattr(pair, side))
 
 
+def needs_decision(pair: Pair, alignment: Alignment) -> bool:
+    """A link, or an unmatched claim: captions, bylines and datelines need no decision."""
+    return pair.matched or is_unmatched_claim(pair, alignment)
+
+
 @dataclass
 class Mark:
-    """A reviewer's verdict on one pair."""
+    """A reviewer's verdict on one pair.
+
+    ``rejected``: on the unmatched sentences a rejection leaves, the key of the
+    link they were, so that one rejected link counts as one decision.
+    """
 
     status: str = UNREVIEWED
     note: str = ""
+    rejected: str = ""
 
     def to_dict(self) -> dict[str, str]:
-        return {"status": self.status, "note": self.note}
+        d = {"status": self.status, "note": self.note}
+        return {**d, "rejected": self.rejected} if self.rejected else d
 
 
 @dataclass
@@ -187,6 +198,18 @@ class Review:
                 by_band_status[f"{band(pair.score)}/{mark.status}"] += 1
         return {"status": by_status, "band": by_band, "band_status": by_band_status}
 
+    def decisions(self) -> dict[str, int]:
+        """The reviewer's progress as a reviewer counts it: ``made`` of ``needed``
+        (links and unmatched claims, not metadata), confirmed rows, rejected links
+        (one rejection, though it leaves two unmatched rows) and rows still to decide."""
+        needed = [(p, m) for p, m in zip(self.alignment.pairs, self.marks)
+                  if needs_decision(p, self.alignment)]
+        rejected = {m.rejected or id(m) for m in self.marks if m.status == REJECTED}
+        made = sum(m.status != UNREVIEWED for _, m in needed)
+        return {"made": made, "needed": len(needed), "to decide": len(needed) - made,
+                "confirmed": sum(m.status == CONFIRMED for _, m in needed),
+                "rejected links": len(rejected)}
+
     def select(self, view: str = "all", query: str = "") -> list[int]:
         """Indices of the pairs a filter and a search show, in reading order.
 
@@ -200,14 +223,14 @@ class Review:
                 if self._shown(pair, mark, view) and self._found(pair, needles)]
 
     def _shown(self, pair: Pair, mark: Mark, view: str) -> bool:
-        if view == "low confidence":
-            return band(pair.score) == "low"
+        if view == "low confidence":  # a link's confidence; unmatched rows have their own
+            return pair.matched and band(pair.score) == "low"
         if view == "unmatched":
             return is_unmatched_claim(pair, self.alignment)
         if view == "flagged":
             return is_flagged(pair, self.alignment)
         if view == "unreviewed":
-            return mark.status == UNREVIEWED
+            return mark.status == UNREVIEWED and needs_decision(pair, self.alignment)
         return True
 
     def _found(self, pair: Pair, needles: list[str]) -> bool:
