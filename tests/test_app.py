@@ -19,9 +19,19 @@ import pytest
 from lxml import etree
 from streamlit.testing.v1 import AppTest
 
-from align.review import CONFIRMED, FILTERS, REJECTED, Review, ReviewStore, pair_key, store_path
+from align.review import (
+    CONFIRMED,
+    FILTERS,
+    LOW_CONFIDENCE,
+    REJECTED,
+    Review,
+    ReviewStore,
+    pair_key,
+    store_path,
+)
 from align.review.state import key_label
 from ui.panels import row_name, widget_key
+from ui.theme import BAND_COLOURS
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "ui" / "app.py"
@@ -172,6 +182,28 @@ def test_filters_search_and_script(app, out):
     page = html(app)
     assert '<mark class="search" title="search match">国务院</mark>总理李强' in page
     assert "總理李強" not in page
+
+
+def test_unmatched_rows_are_not_shown_as_links(app, out):
+    """Fault 5: unmatched rows showed "1.00" in green like a link's confidence, and made
+    up 4 of the 5 rows of the low-confidence filter."""
+    review = stored(out)
+    rows = {found.group(1): m.value for m in app.markdown if m.value.startswith('<div class="pair')
+            and (found := re.search(r'<span class="sid">(\w+ \d+)</span>', m.value))}
+    for pair in review.alignment.pairs:
+        side = "src" if pair.src else "tgt"
+        doc = review.alignment.source if pair.src else review.alignment.target
+        row = rows[f"{doc.lang} {getattr(pair, side)[0]}"]
+        if pair.matched:
+            assert f">{pair.score:.2f}</span>" in row and 'class="score"' in row
+        else:
+            assert 'class="pair unmatched' in row and 'class="score"' not in row
+            assert BAND_COLOURS["high"] not in row
+            if pair.src and review.alignment.source.sentences[pair.src[0]].matchable:
+                assert "no counterpart" in row and f"sure: {pair.score:.2f}" in row
+    app.radio(key="view").set_value("low confidence").run()
+    assert shown_rows(app) == len([p for p in review.alignment.pairs
+                                   if p.matched and p.score < LOW_CONFIDENCE])
 
 
 def test_the_filter_keeps_its_selection_after_actions(app, out):

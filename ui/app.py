@@ -27,7 +27,7 @@ from align.errors import InputError
 from align.pipeline import MODES
 from align.review import FILTERS, Review, ReviewStore, store_path
 from ui import pairs as catalogue
-from ui import panels, render
+from ui import panels, render, theme
 
 DEFAULT_MODEL = "default"
 # Share of the progress bar for each stage the pipeline reports.
@@ -218,7 +218,7 @@ def progress_bar(decided: dict[str, int]) -> None:
 
 def main() -> None:
     st.set_page_config(page_title="zhen-align review", page_icon="⇄", layout="wide")
-    st.html(render.CSS)
+    st.html(theme.CSS)
     try:
         review_page(out_dir())
     except InputError as exc:  # e.g. an unreadable output folder or review store

@@ -22,7 +22,6 @@ from align.review import (
     CONFIRMED,
     HIGH_CONFIDENCE,
     LOW_CONFIDENCE,
-    REJECTED,
     SIDES,
     STATUSES,
     UNREVIEWED,
@@ -37,6 +36,7 @@ from align.review.actions import what_taking_does
 from align.review.state import ids_label, key_label, pair_label
 from align.tmx import DEFAULT_MIN_SCORE
 from ui import render
+from ui.theme import STATUS_COLOURS
 
 PAGE_SIZE = 60
 # Share of a row's width for its text; the rest holds three buttons of at least
@@ -46,7 +46,6 @@ ROW_TEXT_SHARE = 0.8
 # candidates and current counterparts, not the whole other document.
 MAX_LINK_OPTIONS = 300
 PREVIEW_CHARS = 80
-STATUS_COLOURS = {"unreviewed": "#9e9e9e", CONFIRMED: "#2e7d32", REJECTED: "#c62828"}
 
 
 def row_name(alignment, pair: Pair) -> str:
@@ -173,7 +172,7 @@ def _pair_row(review: Review, index: int, options: dict[str, Any]) -> None:
     is_open = _holds(pair, st.session_state.get("open"))
     with buttons:
         # The label is the accessible name ("Confirm pair zh 3 ↔ en 1"); the CSS
-        # (render.CSS) shows it as a large glyph, so three fit a narrow column.
+        # (ui/theme.py) shows it as a large glyph, so three fit a narrow column.
         confirm, reject, more = st.columns(3, gap="small")
         confirm.button(f"Confirm {name}", key=widget_key("confirm", key), width="stretch",
                        help="Confirm (c)", disabled=mark.status == CONFIRMED, on_click=act,

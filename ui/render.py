@@ -15,46 +15,9 @@ from opencc import OpenCC
 from align.ingest import LANGUAGE_NAMES
 from align.model import NOT_CLAIMS, Alignment, Pair, Sentence
 from align.normalise import normalise
-from align.review import BANDS, CONFIRMED, REJECTED, Mark, band, document
-
-# Green / amber / red, the colours CAT aligners use for link confidence.
-BAND_COLOURS = dict(zip(BANDS, ("#2e7d32", "#e0a800", "#c62828")))
-
-CSS = """
-<style>
-.pair {display: grid; grid-template-columns: 7.5em 1fr 1fr; gap: 14px; margin: 2px 0;
-       border-left: 6px solid var(--band); padding: 4px 0 4px 10px;}
-.pair.reviewed {background: #fafafa;}
-.score {font-weight: 700; color: var(--band); font-size: 1.05em;}
-.note {grid-column: 2 / 4; color: #555; font-size: 0.85em; font-style: italic;}
-.badge {display: inline-block; font-size: 0.72em; padding: 0 5px; margin: 1px 2px 1px 0;
-        border-radius: 4px; border: 1px solid #bbb; color: #444; white-space: nowrap;}
-.badge.confirmed {background: #e8f5e9; border-color: #2e7d32; color: #1b5e20;}
-.badge.rejected {background: #ffebee; border-color: #c62828; color: #b71c1c;}
-.badge.crossing {background: #e3f2fd; border-color: #1565c0; color: #0d47a1;}
-.sentence {margin: 0 0 4px 0; line-height: 1.55;}
-.sid {color: #888; font-size: 0.75em; margin-right: 4px;}
-.meta {color: #777; font-style: italic;}
-.none {color: #aaa; font-style: italic;}
-mark.figure {background: #ffe08a; padding: 0 1px;}
-mark.damage {background: #ffcdd2; text-decoration: underline wavy #c62828; padding: 0 1px;}
-mark.search {background: #c5e1a5; padding: 0;}
-/* Row buttons: the label (the accessible name, e.g. "Confirm pair zh 3 ↔ en 1") is
-   hidden visually but kept for screen readers; a glyph shows instead, its own
-   alternative text empty (content: "…" / "") so it is not read twice. */
-[class*="st-key-confirm-"] button, [class*="st-key-reject-"] button,
-[class*="st-key-open-"] button {min-width: 40px; min-height: 36px; padding: 0 4px;}
-[class*="st-key-confirm-"] button p, [class*="st-key-reject-"] button p,
-[class*="st-key-open-"] button p {position: absolute; width: 1px; height: 1px; overflow: hidden;
-    clip-path: inset(50%); white-space: nowrap;}
-[class*="st-key-confirm-"] button::before {content: "✓" / ""; font-size: 1.3rem; color: #1b5e20;}
-[class*="st-key-reject-"] button::before {content: "✗" / ""; font-size: 1.3rem; color: #b71c1c;}
-[class*="st-key-open-"] button::before {content: "✎" / ""; font-size: 1.3rem; color: #37474f;}
-[class*="st-key-open-"] button[data-testid="stBaseButton-primary"]::before {content: "▲" / "";
-    color: #fff;}
-button:disabled::before {opacity: 0.45;}
-</style>
-"""
+from align.review import CONFIRMED, REJECTED, Mark, band, document
+from align.review.state import UNSCORED, needs_decision
+from ui.theme import BAND_COLOURS, UNMATCHED_COLOUR
 
 FLAG_LABELS = {
     "number-only-in-source": "figure only in the {src}",
@@ -156,10 +119,19 @@ def side_html(alignment: Alignment, pair: Pair, side: str, **options) -> str:
 
 
 def row_html(alignment: Alignment, pair: Pair, mark: Mark, **options) -> str:
-    """One bead as a row: confidence (colour and number) and badges, source, target, note."""
-    colour = BAND_COLOURS[band(pair.score)]
-    css = "pair reviewed" if mark.status in (CONFIRMED, REJECTED) else "pair"
-    return (f'<div class="{css}" style="--band:{colour}">'
+    """One bead as a row: confidence (colour and number) and badges, source, target, note.
+
+    A link shows its confidence in its band's colour; an unmatched row has its
+    own look (slate, dashed edge, "no counterpart" and how sure the aligner is
+    of that), so it is never read as a link scoring 1.00.
+    """
+    css = ["pair"]
+    if mark.status in (CONFIRMED, REJECTED):
+        css.append("reviewed")
+    if not pair.matched:
+        css.append("unmatched")
+    colour = BAND_COLOURS[band(pair.score)] if pair.matched else UNMATCHED_COLOUR
+    return (f'<div class="{" ".join(css)}" style="--band:{colour}">'
             f"<div>{_badges(alignment, pair, mark)}</div>"
             f"<div>{side_html(alignment, pair, 'src', **options)}</div>"
             f"<div>{side_html(alignment, pair, 'tgt', **options)}</div>"
@@ -167,10 +139,20 @@ def row_html(alignment: Alignment, pair: Pair, mark: Mark, **options) -> str:
             + "</div>")
 
 
+def _confidence(alignment: Alignment, pair: Pair) -> str:
+    if pair.matched:
+        return (f'<span class="score" title="{band(pair.score)} confidence that the link is '
+                f'right">{pair.score:.2f}</span> <span class="sid">link</span><br>')
+    if not needs_decision(pair, alignment):
+        return '<span class="nomatch">metadata</span><br><span class="sid">not aligned</span><br>'
+    if pair.score == UNSCORED:  # unlinked by a reviewer: the aligner never judged it alone
+        return '<span class="nomatch">no counterpart</span><br>'
+    return ('<span class="nomatch">no counterpart</span><br><span class="sid" title="how sure the '
+            f'aligner is that nothing on the other side matches">sure: {pair.score:.2f}</span><br>')
+
+
 def _badges(alignment: Alignment, pair: Pair, mark: Mark) -> str:
-    kind = "link" if pair.matched else "unmatched"
-    parts = [f'<span class="score" title="{band(pair.score)} confidence">{pair.score:.2f}</span>',
-             f' <span class="sid">{kind}</span><br>']
+    parts = [_confidence(alignment, pair)]
     if mark.status in (CONFIRMED, REJECTED):
         symbol = "✓" if mark.status == CONFIRMED else "✗"
         parts.append(f'<span class="badge {mark.status}">{symbol} {mark.status}</span>')

@@ -69,8 +69,8 @@ def report_markdown(review: Review, name: str) -> str:
         "",
         "## Decisions",
         "",
-        f"{decided['made']} of {decided['needed']} decisions made (links and unmatched claims; "
-        "captions, bylines and datelines need none).",
+        (f"{decided['made']} of {decided['needed']} decisions made (links and unmatched claims; "
+         "captions, bylines and datelines need none)."),
         "",
         "| decision | count |",
         "|---|---:|",
