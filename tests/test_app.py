@@ -370,6 +370,32 @@ def test_edit_split_merge_and_undo(app, out):
     assert stored(out).to_dict() == review.to_dict()
 
 
+def test_split_pairs_the_halves_in_one_step(out, monkeypatch):
+    """Fault 8: a split left a 2:2 bead that needed two more re-links."""
+    with ReviewStore(store_path(out, FLAGSHIP)) as store:
+        review = store.load()
+        pair = next(p for p in review.alignment.pairs if len(p.src) == 1 and len(p.tgt) >= 1)
+        if len(pair.tgt) == 1:  # give it a second English sentence to pair a half with
+            extra = next(s.id for s in review.alignment.unmatched("tgt"))
+            store.relink(pair_key(pair), "tgt", sorted([*pair.tgt, extra]))
+            pair = store.load().alignment.pairs[store.load().bead_of("src", pair.src[0])]
+    app = open_app(out, monkeypatch)
+    zh = pair.src[0]
+    app.button(key=widget_key("open", pair_key(pair))).click().run()
+    box = next(t for t in app.text_area if t.label == f"Chinese sentence {zh}")
+    cut = len(box.value) // 2
+    box.set_value(box.value[:cut] + "\n" + box.value[cut:]).run()
+    app.selectbox(key=f"pairwith-src-{zh}-{stored(out).layout}").set_value(pair.tgt[1]).run()
+    app.button(key=f"splitpair-src-{zh}").click().run()
+    assert_no_trace(app)
+    after = stored(out)
+    first = after.alignment.pairs[after.bead_of("src", zh)]
+    second = after.alignment.pairs[after.bead_of("src", zh + 1)]
+    assert (first.src, first.tgt) == ([zh], pair.tgt[:1])
+    assert (second.src, second.tgt) == ([zh + 1], pair.tgt[1:])
+    assert after.marks[after.bead_of("src", zh + 1)].status == CONFIRMED
+
+
 def test_link_an_unmatched_claim_from_its_list(app, out):
     review = stored(out)
     sentence = review.alignment.unmatched("src")[0]

@@ -204,6 +204,20 @@ def test_split_and_merge_renumber_consistently(store, tmp_path):
     assert review.pair_keys()[:7] == Review.start(read_json(FIXTURE)).pair_keys()[:7]
 
 
+def test_split_can_pair_the_halves_in_the_same_step(store):
+    """Fault 8: splitting zh 8 of 8:4,5 gave a 2:2 bead that took two more re-links
+    (and hit fault 1) to separate."""
+    cut = "同時人工智能帶來的風險挑戰引發廣泛關注,".__len__()
+    review = store.split("src", 8, cut, pair_with=5)
+    assert "8:4" in review.pair_keys() and "9:5" in review.pair_keys()
+    assert status_of(review, "8:4") == status_of(review, "9:5") == CONFIRMED
+    assert review.alignment.source.sentences[9].text.startswith("如何在發展和安全之間")
+    assert len(store.history()) == 1
+    assert store.undo().pair_keys() == Review.start(read_json(FIXTURE)).pair_keys()
+    with pytest.raises(InputError, match="choose one of"):
+        store.split("src", 8, cut, pair_with=4)  # the first half would have no English
+
+
 def test_merging_a_caption_into_text_makes_it_content(store):
     review = store.merge_next("src", 1)  # byline 新華社記者 王曄 攝 + dateline
     merged = review.alignment.source.sentences[1]

@@ -97,8 +97,10 @@ def undo(expect: int, what: str) -> None:
         flash("error", f"{exc.where}: {exc.problem}")
 
 
-def split_at_break(side: str, sentence: int, original: str, text_key: str, layout: int) -> None:
-    """Split where the reviewer put a line break in the sentence's text box."""
+def split_at_break(side: str, sentence: int, original: str, text_key: str, layout: int,
+                   pair_key_: str | None = None) -> None:
+    """Split where the reviewer put a line break in the sentence's text box; with
+    ``pair_key_`` (a choice widget's key), also pair the halves as chosen there."""
     edited = (st.session_state.get(text_key) or "").replace("\r\n", "\n")
     at = edited.find("\n")
     if at < 0:
@@ -108,7 +110,9 @@ def split_at_break(side: str, sentence: int, original: str, text_key: str, layou
         flash("error", "Split only adds a line break: save (or undo) other changes to the "
                        "text first.")
     else:
-        act("split", layout, side=side, sentence=sentence, at=at)
+        pair_with = st.session_state.get(pair_key_) if pair_key_ else None
+        act("split", layout, side=side, sentence=sentence, at=at,
+            **({} if pair_with is None else {"pair_with": pair_with}))
 
 
 def describe(kind: str, args: dict[str, Any], alignment) -> str:
@@ -239,6 +243,33 @@ def _sentence_tools(review: Review, side: str, sentence: int) -> None:
                  disabled=sentence + 1 >= len(doc.sentences), on_click=act,
                  kwargs={"kind": "merge_next", "layout": review.layout, "side": side,
                          "sentence": sentence})
+    _split_and_pair(review, side, sentence, text, text_key)
+
+
+def _split_and_pair(review: Review, side: str, sentence: int, text: str, text_key: str) -> None:
+    """When the sentence's bead has two or more sentences on the other side: split and
+    pair the halves with them in one step (first half ↔ those before the chosen one)."""
+    alignment = review.alignment
+    others = getattr(alignment.pairs[review.bead_of(side, sentence)], other_side(side))
+    if len(others) < 2:
+        return
+    lang = document(alignment, other_side(side)).lang
+    mine = document(alignment, side).lang
+    choice_key = f"pairwith-{side}-{sentence}-{review.layout}"
+
+    def label(j: int) -> str:
+        before = [i for i in others if i < j]
+        after = [i for i in others if i >= j]
+        return (f"first half ↔ {ids_label(lang, before)}, "
+                f"second half ↔ {ids_label(lang, after)}")
+    pick, go = st.columns([2, 1])
+    pick.selectbox(f"Split {mine} {sentence} and pair its halves", others[1:], key=choice_key,
+                   format_func=label)
+    go.button("Split and pair the halves", key=f"splitpair-{side}-{sentence}",
+              on_click=split_at_break,
+              args=(side, sentence, text, text_key, review.layout, choice_key),
+              help="Put a line break in the text where the sentence should be cut; the two "
+                   "halves become two confirmed pairs")
 
 
 def link_options(review: Review, pair: Pair, side: str) -> list[tuple[int, float | None]]:

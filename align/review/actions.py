@@ -169,8 +169,15 @@ def _edit_text(review: Review, side: str, sentence: int, text: str) -> None:
     _refresh_flags(review)
 
 
-def _split(review: Review, side: str, sentence: int, at: int) -> None:
-    """Cut a sentence at character ``at``; the second half becomes sentence ``sentence + 1``."""
+def _split(review: Review, side: str, sentence: int, at: int, pair_with: int | None = None) -> None:
+    """Cut a sentence at character ``at``; the second half becomes sentence ``sentence + 1``.
+
+    Both halves stay in the bead, unless ``pair_with`` names a sentence of the
+    other side in it: then the bead is cut there too, in the same step, into
+    (first half ↔ the other side before ``pair_with``) and (second half ↔ the
+    rest), both confirmed, as the reviewer paired them. Without it a 1-2 bead
+    split into a 2-2 bead would need two more re-links to separate.
+    """
     check_side(side)
     doc = document(review.alignment, side)
     first = sentence_at(review.alignment, side, sentence)
@@ -186,9 +193,30 @@ def _split(review: Review, side: str, sentence: int, at: int) -> None:
     doc.sentences.insert(sentence + 1, second)
     _set_text(first, head, doc.lang)
     _set_text(second, tail, doc.lang)
-    bead = review.alignment.pairs[review.bead_of(side, sentence)]
+    index = review.bead_of(side, sentence)
+    bead = review.alignment.pairs[index]
     setattr(bead, side, sorted([*getattr(bead, side), sentence + 1]))
-    _set_entries(review, _entries(review))
+    entries = _entries(review)
+    if pair_with is not None:
+        entries[index:index + 1] = _cut(bead, side, sentence, other_side(side), pair_with)
+    _set_entries(review, entries)
+
+
+def _cut(bead: Pair, side: str, last: int, other: str, first_other: int) -> list[Entry]:
+    """A bead cut in two: ``side`` ids up to ``last`` with ``other`` ids before
+    ``first_other``, and the rest; both confirmed."""
+    others = getattr(bead, other)
+    if first_other not in others[1:]:
+        raise InputError(f"{side_name(other)} sentence {first_other}",
+                         f"cannot pair the second half with it: choose one of {others[1:]}")
+    halves = []
+    for mine, theirs in (([i for i in getattr(bead, side) if i <= last],
+                          [j for j in others if j < first_other]),
+                         ([i for i in getattr(bead, side) if i > last],
+                          [j for j in others if j >= first_other])):
+        ids = {side: mine, other: theirs}
+        halves.append((Pair(ids["src"], ids["tgt"], REVIEWER_SCORE), Mark(CONFIRMED)))
+    return halves
 
 
 def _merge_next(review: Review, side: str, sentence: int) -> None:

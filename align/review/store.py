@@ -230,7 +230,9 @@ class ReviewStore:
     def merge_next(self, side: str, sentence: int, layout: int | None = None) -> Review:
         return self.act("merge_next", layout=layout, side=side, sentence=sentence)
 
-    def split(self, side: str, sentence: int, at: int, layout: int | None = None) -> Review:
-        return self.act("split", layout=layout, side=side, sentence=sentence, at=at)
+    def split(self, side: str, sentence: int, at: int, pair_with: int | None = None,
+              layout: int | None = None) -> Review:
+        args = {} if pair_with is None else {"pair_with": pair_with}
+        return self.act("split", layout=layout, side=side, sentence=sentence, at=at, **args)
 
 
