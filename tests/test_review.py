@@ -381,6 +381,10 @@ def test_tmx_above_a_threshold_and_tsv_with_status(store, tmp_path):
     path.write_bytes(export_tmx(review, confirmed_only=False, min_score=0.8))
     expected = [p for p in review.alignment.matched_pairs() if p.score >= 0.8]
     assert len(read_tmx(path)) == len(expected) == 4
+    # Fault 9: every unit says its status, unreviewed ones too.
+    statuses = [u.findtext("prop[@type='x-status']")
+                for u in etree.parse(str(path)).getroot().findall("body/tu")]
+    assert statuses.count(CONFIRMED) == 1 and statuses.count(UNREVIEWED) == 3
     rows = [line.split("\t") for line in export_tsv(review).splitlines()]
     assert rows[0][-2:] == ["status", "note"]
     assert rows[1 + review.find("22:7")][-2:] == [CONFIRMED, ""]
@@ -401,6 +405,14 @@ def test_report_counts_and_lists_unmatched_claims(store, tmp_path):
     assert f"## Unmatched claims, source (zh): {len(review.alignment.unmatched('src'))}" in report
     assert "- [26] 國內外嘉賓及人工智能產學研領域代表1000多人出席大會開幕式。 *(rejected)*" in report
     assert "## Unmatched claims, target (en): 4" in report  # 3, plus en 3 of the rejected pair
+    # Fault 9: the figures stated on one side only have their own section.
+    assert "## One-sided figures: 3" in report  # 26:3's two left with the rejection
+    assert "- zh 3+31 ↔ en 1: 7月26日 only in the source (zh 3) *(unreviewed)*" in report
+    assert "- zh 37 ↔ en 10: 2030年 only in the source (zh 37) *(unreviewed)*" in report
+    before = report_markdown(store.undo(), "waic2025")
+    assert "## One-sided figures: 5" in before
+    assert "- zh 26 ↔ en 3: 40 countries only in the target (en 3)" in before
+    assert "- zh 26 ↔ en 3: three-day only in the target (en 3)" in before
     data = json.loads(paths["json"].read_text(encoding="utf-8"))
     assert data["review"][review.find("23:8")] == {"status": CONFIRMED, "note": ""}
     assert Review.from_dict(data).to_dict() == review.to_dict()

@@ -15,6 +15,7 @@ from align.review.state import (
     Review,
     document,
     pair_key,
+    pair_label,
     side_name,
 )
 from align.review.store import now
@@ -49,10 +50,15 @@ def export_json(review: Review) -> str:
     return json.dumps(review.to_dict(), ensure_ascii=False, indent=2) + "\n"
 
 
-MARKDOWN_SPECIAL = str.maketrans({c: f"\\{c}" for c in "\\`*_[]<>#|"})
+# Backslash-escaped wherever a text from a file is written into Markdown: CommonMark's
+# emphasis, code, links, images, HTML, headings, tables, and the `$` (LaTeX) and `~`
+# (strike-through) that Streamlit's Markdown adds.
+MARKDOWN_SPECIAL = str.maketrans({c: f"\\{c}" for c in "\\`*_[]<>#|$~"})
 
 
-def _md(text: str) -> str:
+def md_literal(text: str) -> str:
+    """``text`` as Markdown that shows exactly ``text``: a file named ``**b**.txt`` is
+    not bold, ``[x](javascript:…)`` is not a link, ``<img …>`` is not HTML."""
     return text.translate(MARKDOWN_SPECIAL)
 
 
@@ -60,11 +66,11 @@ def report_markdown(review: Review, name: str) -> str:
     """The review report: where it came from, counts by status and band, unmatched claims, notes."""
     alignment, counts, decided = review.alignment, review.counts(), review.decisions()
     lines = [
-        f"# Review report: {_md(name)}",
+        f"# Review report: {md_literal(name)}",
         "",
-        f"- Source: {_md(alignment.source.path)} ({alignment.source.lang})",
-        f"- Target: {_md(alignment.target.path)} ({alignment.target.lang})",
-        f"- Mode: {alignment.mode}; model: {_md(alignment.model)}",
+        f"- Source: {md_literal(alignment.source.path)} ({alignment.source.lang})",
+        f"- Target: {md_literal(alignment.target.path)} ({alignment.target.lang})",
+        f"- Mode: {alignment.mode}; model: {md_literal(alignment.model)}",
         f"- Written: {now()}",
         "",
         "## Decisions",
@@ -90,11 +96,12 @@ def report_markdown(review: Review, name: str) -> str:
         lines += ["", f"## Unmatched claims, {side_name(side)} ({doc.lang}): {len(unmatched)}", ""]
         status = {i: m.status for p, m in zip(alignment.pairs, review.marks)
                   for i in getattr(p, side)}
-        lines += [f"- [{s.id}] {_md(s.text)} *({status.get(s.id, UNREVIEWED)})*" for s in unmatched]
+        lines += [f"- [{s.id}] {md_literal(s.text)} *({status.get(s.id, UNREVIEWED)})*" for s in unmatched]
+    lines += _one_sided_figures(review)
     notes = [(pair_key(p), m) for p, m in zip(alignment.pairs, review.marks) if m.note]
     if notes:
         lines += ["", "## Reviewer notes", ""]
-        lines += [f"- pair {key} ({m.status}): {_md(m.note)}" for key, m in notes]
+        lines += [f"- pair {key} ({m.status}): {md_literal(m.note)}" for key, m in notes]
     return "\n".join(lines) + "\n"
 
 
@@ -117,3 +124,17 @@ def write_exports(review: Review, out_dir: str | Path, name: str, *, confirmed_o
     }
     return {kind: write_atomic(Path(out_dir) / f"{name}{EXPORT_FILES[kind]}", data)
             for kind, data in contents.items()}
+
+
+def _one_sided_figures(review: Review) -> list[str]:
+    """A section listing numbers, dates and quantities stated on one side of a link only
+    (``40 countries``, ``three-day``, ``July 26``): what a reviewer checks first."""
+    alignment = review.alignment
+    found = [(p, m, f) for p, m in zip(alignment.pairs, review.marks) for f in p.flags
+             if f.kind.startswith("number-only")]
+    lines = ["", f"## One-sided figures: {len(found)}", ""]
+    for pair, mark, flag in found:
+        doc = document(alignment, flag.side)
+        lines.append(f"- {md_literal(pair_label(alignment, pair))}: {md_literal(flag.span)} only in the "
+                     f"{side_name(flag.side)} ({doc.lang} {flag.sentence}) *({mark.status})*")
+    return lines

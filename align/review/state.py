@@ -180,8 +180,9 @@ class Review:
         return next(i for i, p in enumerate(self.alignment.pairs) if sentence in getattr(p, side))
 
     def tmx_review(self) -> dict[int, dict[str, str]]:
-        """What :func:`align.tmx.to_tmx` takes as ``review``: reviewed or annotated pairs."""
-        return {i: m.to_dict() for i, m in enumerate(self.marks) if m.status != UNREVIEWED or m.note}
+        """What :func:`align.tmx.to_tmx` takes as ``review``: every pair's status and note
+        (an unreviewed unit says so, rather than carrying no status at all)."""
+        return {i: {"status": m.status, "note": m.note} for i, m in enumerate(self.marks)}
 
     def confirmed(self) -> list[int]:
         return [i for i, m in enumerate(self.marks) if m.status == CONFIRMED]
