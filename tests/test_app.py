@@ -29,6 +29,7 @@ from align.review import (
     pair_key,
     store_path,
 )
+from align.review.exports import md_literal
 from align.review.state import key_label
 from ui.panels import row_name, widget_key
 from ui.theme import BAND_COLOURS
@@ -488,6 +489,35 @@ def test_upload_two_files_aligns_and_opens_them(app, out, monkeypatch):
     assert again.title[0].value == f"Review · {name}" and not again.status
 
 
+HOSTILE = ('<img src=x onerror="alert(1)"> <script>alert(2)</script> '
+           '[click me](javascript:alert(3)) **bold**')
+
+
+def test_file_names_and_contents_are_shown_as_written_never_run(app, out):
+    """Fault 10: an uploaded file's name was rendered as Markdown in the header; file
+    content was escaped, and this keeps it so."""
+    chinese = b"\n\n".join([*CHINESE.split(b"\n\n")[:3], "李強說：".encode() + HOSTILE.encode()])
+    english = b"\n\n".join([*ENGLISH.split(b"\n\n")[:2], b"Li said: " + HOSTILE.encode()])
+    app.file_uploader(key="upload_src").set_value(("**b**[x](javascript:alert(4)).txt", chinese,
+                                                   "text/plain")).run()
+    app.file_uploader(key="upload_tgt").set_value(("<img src=y onerror=alert(5)>.txt", english,
+                                                   "text/plain")).run()
+    app.selectbox(key="upload_mode").set_value("comparable").run()
+    app.button(key="upload_go").click().run()
+    assert_no_trace(app)
+    caption = app.caption[0].value
+    assert caption.startswith("\\*\\*b\\*\\*\\[x\\](javascript:alert(4)).txt (Chinese) ⇄ "
+                              "\\<img src=y onerror=alert(5)\\>.txt (English)")
+    rows = [m.value for m in app.markdown]
+    page = "\n".join(rows)
+    assert "&#60;img src=x onerror=&#34;alert&#40;1&#41;&#34;&#62;" in page
+    assert "&#60;script&#62;alert&#40;2&#41;&#60;/script&#62;" in page
+    assert "&#91;click me&#93;&#40;javascript:alert&#40;3&#41;&#41; &#42;&#42;bold&#42;&#42;" in page
+    for row in rows:
+        assert "<img" not in row and "<script" not in row and "href=" not in row, row
+        assert "**bold**" not in row and "](javascript:" not in row, row
+
+
 def test_realigning_a_reviewed_pair_asks_first(app, out):
     key = matched_keys(stored(out))[0]
     app.button(key=widget_key("confirm", key)).click().run()
@@ -536,5 +566,5 @@ def test_a_damaged_review_store_is_reported_not_a_traceback(out, monkeypatch):
         wal.unlink()
     at = open_app(out, monkeypatch)
     assert_no_trace(at)
-    assert at.error[0].value.startswith(f"{store_path(out, FLAGSHIP)}: ")
+    assert at.error[0].value.startswith(md_literal(f"{store_path(out, FLAGSHIP)}: "))
     assert "review store" in at.error[0].value

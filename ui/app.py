@@ -26,6 +26,7 @@ from align.embed import PACKAGED, Encoder, known_models, load_encoder
 from align.errors import InputError
 from align.pipeline import MODES
 from align.review import FILTERS, Review, ReviewStore, store_path
+from align.review.exports import md_literal
 from ui import pairs as catalogue
 from ui import panels, render, theme
 
@@ -69,7 +70,7 @@ def _progress(bar):
 
 def align_into(store: ReviewStore, origin: dict, model: str) -> Review | None:
     """Align a pair with a visible progress bar and start its review; None on bad input."""
-    with st.status(f"Aligning {origin['name']}…", expanded=True) as status:
+    with st.status(f"Aligning {md_literal(origin['name'])}…", expanded=True) as status:
         bar = st.progress(0.0, text="loading the model")
         report = _progress(bar)
         try:
@@ -79,8 +80,8 @@ def align_into(store: ReviewStore, origin: dict, model: str) -> Review | None:
                 report("loading the model", 1, 1)
                 alignment = catalogue.align_origin(origin, encoder, report)
         except InputError as exc:
-            status.update(label=f"Could not align {origin['name']}", state="error")
-            st.error(f"{exc.where}: {exc.problem}", icon=":material/error:")
+            status.update(label=f"Could not align {md_literal(origin['name'])}", state="error")
+            panels.error(exc)
             return None
         review = store.start(alignment, {**origin, "model": model})
         status.update(label=f"Aligned {origin['name']}: {len(alignment.matched_pairs())} links",
@@ -94,7 +95,7 @@ def align_into(store: ReviewStore, origin: dict, model: str) -> Review | None:
 def choose_pair(available: dict[str, dict]) -> str:
     wanted = (st.query_params.get("pair") or os.environ.get("ALIGN_PAIR") or catalogue.FLAGSHIP)
     if wanted not in available:
-        st.warning(f"No pair named {wanted!r}: showing {catalogue.FLAGSHIP}.")
+        st.warning(f"No pair named {md_literal(repr(wanted))}: showing {catalogue.FLAGSHIP}.")
         wanted = catalogue.FLAGSHIP
     st.query_params["pair"] = wanted  # a reload comes back to the same pair
     st.session_state["pair_picker"] = wanted
@@ -121,7 +122,7 @@ def upload_form(out: Path) -> None:
                           "unmatched); parallel: a translation; auto: decided from the texts")
         st.button("Align uploaded files", key="upload_go", on_click=_take_upload, args=(out,))
         if "upload_error" in st.session_state:
-            st.error(st.session_state.pop("upload_error"), icon=":material/error:")
+            st.error(md_literal(st.session_state.pop("upload_error")), icon=":material/error:")
 
 
 def _take_upload(out: Path) -> None:
@@ -187,8 +188,10 @@ def _ask_realign() -> None:
 def header(name: str, review: Review, history: list[dict], path: Path) -> None:
     alignment = review.alignment
     src, tgt = alignment.source, alignment.target
-    st.title(f"Review · {name}")
-    st.caption(f"{src.path} ({render.language_name(src.lang)}) ⇄ {tgt.path} "
+    # File names are the user's (an upload named "**b**.txt"): shown as written, never as
+    # Markdown (fault 10).
+    st.title(f"Review · {md_literal(name)}")
+    st.caption(f"{md_literal(src.path)} ({render.language_name(src.lang)}) ⇄ {md_literal(tgt.path)} "
                f"({render.language_name(tgt.lang)}) · {alignment.mode} mode · model "
                f"`{alignment.model}` · every action is saved at once to `{path}`")
     decided = review.decisions()
@@ -222,7 +225,7 @@ def main() -> None:
     try:
         review_page(out_dir())
     except InputError as exc:  # e.g. an unreadable output folder or review store
-        st.error(f"{exc.where}: {exc.problem}", icon=":material/error:")
+        panels.error(exc)
 
 
 def review_page(out: Path) -> None:

@@ -33,6 +33,7 @@ from align.review import (
     write_exports,
 )
 from align.review.actions import what_taking_does
+from align.review.exports import md_literal
 from align.review.state import ids_label, key_label, pair_label
 from align.tmx import DEFAULT_MIN_SCORE
 from ui import render
@@ -132,11 +133,16 @@ def describe(kind: str, args: dict[str, Any], alignment) -> str:
 
 
 def show_flash() -> None:
+    """The last action's message; its text may hold file names, so never as Markdown."""
     kind, text = st.session_state.pop("flash", (None, None))
     if kind == "error":
-        st.error(text, icon=":material/error:")
+        st.error(md_literal(text), icon=":material/error:")
     elif kind == "success":
-        st.toast(text, icon=":material/check_circle:")
+        st.toast(md_literal(text), icon=":material/check_circle:")
+
+
+def error(exc: InputError) -> None:
+    st.error(md_literal(f"{exc.where}: {exc.problem}"), icon=":material/error:")
 
 
 # --- side by side ---------------------------------------------------------------------------

@@ -7,7 +7,6 @@ add is HTML.
 
 from __future__ import annotations
 
-import html
 from functools import lru_cache
 
 from opencc import OpenCC
@@ -28,6 +27,17 @@ FLAG_LABELS = {
     "dateline": "dateline",
     "crossing": "crossing link: the {tgt} is reordered here",
 }
+
+
+# HTML's and Markdown's own marks as character references, in one pass: the rows go
+# through st.markdown, and a sentence like "[click](javascript:…)" or "**x**" must
+# stay text, even if a renderer looked for Markdown inside our HTML.
+AS_ENTITIES = str.maketrans({c: f"&#{ord(c)};" for c in "&<>\"'\\`*_[]()#|$~!"})
+
+
+def escape(text: str) -> str:
+    """A file's text as HTML that shows exactly that text: no tag, no link, no emphasis."""
+    return text.translate(AS_ENTITIES)
 
 
 def language_name(lang: str) -> str:
@@ -58,11 +68,11 @@ def highlight(text: str, marks: list[tuple[str, str, str]]) -> str:
     for start, end, css, title in sorted(found):
         if start < pos:
             continue
-        out.append(html.escape(text[pos:start]))
-        out.append(f'<mark class="{css}" title="{html.escape(title)}">'
-                   f"{html.escape(text[start:end])}</mark>")
+        out.append(escape(text[pos:start]))
+        out.append(f'<mark class="{css}" title="{escape(title)}">'
+                   f"{escape(text[start:end])}</mark>")
         pos = end
-    out.append(html.escape(text[pos:]))
+    out.append(escape(text[pos:]))
     return "".join(out)
 
 
@@ -135,7 +145,7 @@ def row_html(alignment: Alignment, pair: Pair, mark: Mark, **options) -> str:
             f"<div>{_badges(alignment, pair, mark)}</div>"
             f"<div>{side_html(alignment, pair, 'src', **options)}</div>"
             f"<div>{side_html(alignment, pair, 'tgt', **options)}</div>"
-            + (f'<div class="note">✎ {html.escape(mark.note)}</div>' if mark.note else "")
+            + (f'<div class="note">✎ {escape(mark.note)}</div>' if mark.note else "")
             + "</div>")
 
 
