@@ -19,6 +19,7 @@ import pytest
 from lxml import etree
 from streamlit.testing.v1 import AppTest
 
+from align.export import read_json
 from align.review import (
     CONFIRMED,
     FILTERS,
@@ -516,6 +517,38 @@ def test_file_names_and_contents_are_shown_as_written_never_run(app, out):
     for row in rows:
         assert "<img" not in row and "<script" not in row and "href=" not in row, row
         assert "**bold**" not in row and "](javascript:" not in row, row
+
+
+FIXTURE_JSON = Path(__file__).parent / "data" / "review_waic2025.json"
+
+
+def test_an_alignment_json_opens_from_the_url_without_aligning(out, monkeypatch):
+    """At book scale: what `align pair` wrote opens as it is (?json=), nothing re-aligned."""
+    monkeypatch.setenv("ALIGN_OUT", str(out))
+    at = AppTest.from_file(str(APP), default_timeout=RUN_SECONDS)
+    at.query_params["json"] = str(FIXTURE_JSON)
+    at.run()
+    assert_no_trace(at)
+    assert at.title[0].value == "Review · review\\_waic2025" and not at.status
+    review = stored(out, "review_waic2025")
+    assert review.pair_keys() == Review.start(read_json(FIXTURE_JSON)).pair_keys()
+    key = matched_keys(review)[0]
+    at.button(key=widget_key("confirm", key)).click().run()
+    assert stored(out, "review_waic2025").marks[review.find(key)].status == CONFIRMED
+
+
+def test_a_batch_folder_lists_its_pairs(out, monkeypatch, tmp_path_factory):
+    batch = tmp_path_factory.mktemp("batch")
+    for name in ("chapter-1", "chapter-2"):
+        shutil.copy(FIXTURE_JSON, batch / f"{name}.json")
+    shutil.copy(FIXTURE_JSON, batch / "chapter-1.reviewed.json")  # an export, not a pair
+    monkeypatch.setenv("ALIGN_JSON", str(batch))
+    monkeypatch.setenv("ALIGN_PAIR", "chapter-2")
+    at = open_app(out, monkeypatch)
+    assert_no_trace(at)
+    options = at.selectbox(key="pair_picker").options
+    assert [o.split(":")[0] for o in options if o.startswith("chapter")] == ["chapter-1", "chapter-2"]
+    assert at.title[0].value == "Review · chapter-2" and not at.status
 
 
 def test_realigning_a_reviewed_pair_asks_first(app, out):

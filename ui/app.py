@@ -1,10 +1,13 @@
 """The review app: ``streamlit run ui/app.py`` (from the project root).
 
-Opens on the flagship pair; any corpus pair or two uploaded files can be
-chosen in the sidebar. Settings, for scripted use and tests:
+Opens on the flagship pair; any corpus pair, an alignment JSON (or a batch
+output folder) or two uploaded files can be chosen in the sidebar. Settings,
+for scripted use and tests:
 
 - ``ALIGN_OUT``: output folder holding the review stores and exports (default ``out``);
 - ``ALIGN_PAIR`` or the ``?pair=`` query parameter: the pair to open first;
+- ``ALIGN_JSON``, ``?json=`` or ``streamlit run ui/app.py -- PATH...``: alignment JSON
+  files or ``align batch`` folders to list (and, for ``?json=``, to open);
 - ``ALIGN_MODEL``: the embedding model for new alignments (default: the embedded one).
 """
 
@@ -87,6 +90,15 @@ def align_into(store: ReviewStore, origin: dict, model: str) -> Review | None:
         status.update(label=f"Aligned {origin['name']}: {len(alignment.matched_pairs())} links",
                       state="complete", expanded=False)
     return review
+
+
+def open_alignment(store: ReviewStore, origin: dict) -> Review:
+    """Start the review of an alignment JSON as it is (a book aligned by ``align pair``)."""
+    alignment = catalogue.open_json(origin)
+    return store.start(alignment, {
+        **origin, "source": alignment.source.path, "target": alignment.target.path,
+        "src_lang": alignment.source.lang, "tgt_lang": alignment.target.lang,
+        "mode": alignment.mode, "model": alignment.model})
 
 
 # --- sidebar --------------------------------------------------------------------------------
@@ -228,9 +240,47 @@ def main() -> None:
         panels.error(exc)
 
 
+def opened_files() -> list[str]:
+    """Alignment JSON files or batch folders to list: from the command line
+    (``streamlit run ui/app.py -- book.json``), ``ALIGN_JSON`` (several joined by
+    the path separator), ``?json=`` and the sidebar's "Open" field."""
+    # sys.argv holds the script's own arguments under `streamlit run`, a test runner's otherwise.
+    argv = sys.argv[1:] if Path(sys.argv[0]).resolve() == Path(__file__).resolve() else []
+    given = [*argv, *filter(None, os.environ.get("ALIGN_JSON", "").split(os.pathsep)),
+             *st.query_params.get_all("json"), *st.session_state.get("opened", [])]
+    return list(dict.fromkeys(given))
+
+
+def open_form() -> None:
+    with st.sidebar.expander("Open an alignment (JSON or batch folder)"):
+        st.text_input("Path on this machine", key="open_path",
+                      placeholder="out/book.json or a folder `align batch` wrote",
+                      help="Opens what align pair / align batch wrote, without re-aligning")
+        st.button("Open", key="open_go", on_click=_take_open)
+        if "open_error" in st.session_state:
+            st.error(md_literal(st.session_state.pop("open_error")), icon=":material/error:")
+
+
+def _take_open() -> None:
+    state = st.session_state
+    path = (state.get("open_path") or "").strip()
+    found = catalogue.alignment_files([path]) if path and Path(path).expanduser().exists() else {}
+    if not found:
+        state["open_error"] = f"{path or 'nothing given'}: no alignment JSON there"
+        return
+    state["opened"] = [*state.get("opened", []), path]
+    st.query_params["pair"] = next(iter(found))
+    state["open"] = None
+
+
 def review_page(out: Path) -> None:
-    available = {**catalogue.available_pairs(out), **st.session_state.get("uploads", {})}
+    opened = catalogue.alignment_files(opened_files())
+    available = {**catalogue.available_pairs(out), **opened, **st.session_state.get("uploads", {})}
+    if "json" in st.query_params and "pair" not in st.query_params:  # ?json=book.json
+        st.query_params["pair"] = next(iter(catalogue.alignment_files(
+            st.query_params.get_all("json"))), catalogue.FLAGSHIP)
     name = choose_pair(available)
+    open_form()
     upload_form(out)
     path = store_path(out, name)
     st.session_state["store_path"] = str(path)
@@ -239,6 +289,8 @@ def review_page(out: Path) -> None:
         origin = {**available[name], **store.origin()}
         again = st.session_state.pop("realign", None)
         review = store.load()
+        if review is None and "json" in origin and not again:
+            review = open_alignment(store, origin)
         if review is None or again:
             settings = again or {"model": os.environ.get("ALIGN_MODEL", DEFAULT_MODEL)}
             review = align_into(store, {**origin, **settings}, settings["model"]) or review
