@@ -236,6 +236,21 @@ def test_confirm_is_saved_and_survives_a_reload(app, out, monkeypatch):
     assert reloaded.button(key=widget_key("confirm", key)).disabled
 
 
+def test_bulk_confirm_above_a_confidence_is_one_undo_step(app, out):
+    review = stored(out)
+    app.slider(key="bulk_threshold").set_value(0.7).run()
+    expected = review.unreviewed_links(0.7)
+    assert expected
+    button = app.button(key="bulk_confirm")
+    assert button.label == f"Confirm {len(expected)} link{'s' * (len(expected) != 1)} ≥ 0.70"
+    button.click().run()
+    assert_no_trace(app)
+    assert stored(out).confirmed() == expected
+    assert app.button(key="undo").label == f"↶ Undo: Confirmed {len(expected)} links at once"
+    app.button(key="undo").click().run()
+    assert stored(out).confirmed() == []
+
+
 def test_reject_makes_both_sides_unmatched(app, out):
     review = stored(out)
     key = matched_keys(review)[0]

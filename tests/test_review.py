@@ -113,6 +113,21 @@ def test_reject_unmatches_both_sides_and_keeps_the_note(store):
     assert review.pair_keys()[4:7] == ["3,31:1", ":2", ":3"]
 
 
+def test_bulk_confirm_is_one_action_and_one_undo(store):
+    review = store.load()
+    high = review.unreviewed_links(0.8)
+    keys = [review.pair_keys()[i] for i in high]
+    assert len(keys) == 4 and all(review.alignment.pairs[i].score >= 0.8 for i in high)
+    review = store.confirm_many(keys)
+    assert all(status_of(review, k) == CONFIRMED for k in keys) and len(store.history()) == 1
+    assert review.unreviewed_links(0.8) == []
+    assert store.undo().confirmed() == []
+    store.reject(keys[0])
+    with pytest.raises(InputError, match="no such pair"):  # all or nothing
+        store.confirm_many(keys)
+    assert store.load().confirmed() == []
+
+
 def test_reject_needs_a_link(store):
     with pytest.raises(InputError, match="not linked"):
         store.reject("4:")

@@ -125,6 +125,8 @@ def describe(kind: str, args: dict[str, Any], alignment) -> str:
     else:
         where = ids_label(document(alignment, args.get("side", "src")).lang,
                           [args.get("sentence", "?")])
+    if kind == "confirm_many":
+        return f"Confirmed {len(args['pairs'])} links at once"
     verbs = {"confirm": "Confirmed", "reject": "Rejected", "note": "Saved the note on",
              "edit_text": "Edited", "relink": "Re-linked and confirmed",
              "link_unmatched": "Linked and confirmed", "merge_next": "Merged the next sentence into",
@@ -157,11 +159,26 @@ def pair_list(review: Review, shown: list[int], options: dict[str, Any]) -> None
                f"Colour and number: confidence (green ≥ {HIGH_CONFIDENCE}, amber ≥ "
                f"{LOW_CONFIDENCE}, red below). Highlighted: figures stated on one side only "
                "(yellow), encoding damage (red).")
-    head, _ = st.columns([8.5, 1.5])
+    bulk_confirm(review)
+    head, _ = st.columns([ROW_TEXT_SHARE, 1 - ROW_TEXT_SHARE])
     head.markdown(f'<div class="pair" style="--band:transparent"><b>confidence</b>'
                   f"<b>{src_name}</b><b>{tgt_name}</b></div>", unsafe_allow_html=True)
     for index in paged(shown, "page"):
         _pair_row(review, index, options)
+
+
+def bulk_confirm(review: Review) -> None:
+    """Confirm every unreviewed link at or above a confidence, as one undo step: a
+    book's full pass was ~1,390 clicks."""
+    slider, button = st.columns([3, 2], vertical_alignment="bottom")
+    threshold = slider.slider("Confirm every unreviewed link scoring at least", 0.5, 1.0,
+                              HIGH_CONFIDENCE, 0.01, key="bulk_threshold")
+    links = review.unreviewed_links(threshold)
+    button.button(f"Confirm {len(links)} link{'s' * (len(links) != 1)} ≥ {threshold:.2f}",
+                  key="bulk_confirm", disabled=not links, on_click=act,
+                  help="One action: one undo takes it back",
+                  kwargs={"kind": "confirm_many", "layout": review.layout,
+                          "pairs": [pair_key(review.alignment.pairs[i]) for i in links]})
 
 
 def paged(items: list, key: str) -> list:

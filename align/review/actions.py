@@ -65,6 +65,14 @@ def _confirm(review: Review, pair: str) -> None:
     review.marks[review.find(pair)].status = CONFIRMED
 
 
+def _confirm_many(review: Review, pairs: list[str]) -> None:
+    """Confirm several pairs in one action, so one undo takes them all back (bulk
+    confirm of every link above a confidence). All or nothing: a pair another tab
+    has changed refuses the whole action."""
+    for index in [review.find(key) for key in pairs]:
+        review.marks[index].status = CONFIRMED
+
+
 def _note(review: Review, pair: str, text: str) -> None:
     review.marks[review.find(pair)].note = text.strip()
 
@@ -244,6 +252,7 @@ def _merge_next(review: Review, side: str, sentence: int) -> None:
 
 ACTIONS = {
     "confirm": _confirm,
+    "confirm_many": _confirm_many,
     "reject": _reject,
     "note": _note,
     "edit_text": _edit_text,

@@ -184,6 +184,11 @@ class Review:
         (an unreviewed unit says so, rather than carrying no status at all)."""
         return {i: {"status": m.status, "note": m.note} for i, m in enumerate(self.marks)}
 
+    def unreviewed_links(self, min_score: float) -> list[int]:
+        """Links nobody has decided on that score at least ``min_score`` (bulk confirm)."""
+        return [i for i, (p, m) in enumerate(zip(self.alignment.pairs, self.marks))
+                if p.matched and m.status == UNREVIEWED and p.score >= min_score]
+
     def confirmed(self) -> list[int]:
         return [i for i, m in enumerate(self.marks) if m.status == CONFIRMED]
 

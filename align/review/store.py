@@ -208,6 +208,9 @@ class ReviewStore:
     def confirm(self, pair: str, layout: int | None = None) -> Review:
         return self.act("confirm", layout=layout, pair=pair)
 
+    def confirm_many(self, pairs: list[str], layout: int | None = None) -> Review:
+        return self.act("confirm_many", layout=layout, pairs=list(pairs))
+
     def reject(self, pair: str, layout: int | None = None) -> Review:
         return self.act("reject", layout=layout, pair=pair)
 
