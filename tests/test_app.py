@@ -19,7 +19,8 @@ import pytest
 from lxml import etree
 from streamlit.testing.v1 import AppTest
 
-from align.export import read_json
+from align.export import read_json, to_json
+from align.model import Alignment, Document, Pair, Sentence
 from align.review import (
     CONFIRMED,
     FILTERS,
@@ -32,7 +33,7 @@ from align.review import (
 )
 from align.review.exports import md_literal
 from align.review.state import key_label
-from ui.panels import row_name, widget_key
+from ui.panels import PAGE_SIZE, row_name, widget_key
 from ui.theme import BAND_COLOURS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -564,6 +565,67 @@ def test_a_batch_folder_lists_its_pairs(out, monkeypatch, tmp_path_factory):
     options = at.selectbox(key="pair_picker").options
     assert [o.split(":")[0] for o in options if o.startswith("chapter")] == ["chapter-1", "chapter-2"]
     assert at.title[0].value == "Review · chapter-2" and not at.status
+
+
+BOOK_SENTENCES = 150
+
+
+@pytest.fixture
+def book(tmp_path) -> Path:
+    """A pair too long for one page: 150 links (sentence i ↔ i), ten sentences a paragraph,
+    as `align pair` writes it."""
+    def side(lang, text):
+        return Document(lang, f"book.{lang}.txt", [
+            Sentence(i, f"{text} {i}", f"{text} {i}", i // 10) for i in range(BOOK_SENTENCES)])
+    alignment = Alignment(side("zh", "第句"), side("en", "Sentence"), "test", "parallel",
+                          [Pair([i], [i], 0.9) for i in range(BOOK_SENTENCES)])
+    path = tmp_path / "book.json"
+    path.write_text(to_json(alignment), encoding="utf-8")
+    return path
+
+
+def open_book(out: Path, book: Path, monkeypatch, **query) -> AppTest:
+    monkeypatch.setenv("ALIGN_OUT", str(out))
+    at = AppTest.from_file(str(APP), default_timeout=RUN_SECONDS)
+    at.query_params["json"] = str(book)
+    for name, value in query.items():
+        at.query_params[name] = value
+    return at.run()
+
+
+def first_row(at: AppTest) -> str:
+    return next(b.key for b in at.button if (b.key or "").startswith("confirm-"))
+
+
+def test_a_book_pages_from_top_and_bottom_and_keeps_its_page(out, book, monkeypatch):
+    at = open_book(out, book, monkeypatch)
+    assert_no_trace(at)
+    assert at.number_input(key="page").value == 1 and first_row(at) == "confirm-s0-t0"
+    at.button(key="page-next").click().run()  # the pager under the rows
+    assert at.number_input(key="page").value == 2 and first_row(at) == f"confirm-s{PAGE_SIZE}-t{PAGE_SIZE}"
+    assert at.query_params["page"] in ("2", ["2"])  # in the URL: a reload keeps it
+    reloaded = open_book(out, book, monkeypatch, page="3")
+    assert reloaded.number_input(key="page").value == 3
+    assert first_row(reloaded) == f"confirm-s{2 * PAGE_SIZE}-t{2 * PAGE_SIZE}"
+
+
+def test_go_to_a_sentence_id(out, book, monkeypatch):
+    at = open_book(out, book, monkeypatch)
+    at.radio(key="view").set_value("flagged").run()  # hides the row: go-to shows all again
+    at.text_input(key="jump").set_value("en 130").run()
+    assert_no_trace(at)
+    assert at.number_input(key="page").value == 3 and at.radio(key="view").value == "all"
+    target = [m.value for m in at.markdown if 'class="pair target"' in m.value]
+    assert len(target) == 1 and "Sentence 130" in target[0]
+    at.text_input(key="jump").set_value("zh 9999").run()
+    assert "there is no zh 9999" in at.error[0].value
+
+
+def test_paragraph_breaks_are_shown(out, book, monkeypatch):
+    at = open_book(out, book, monkeypatch)
+    breaks = [h.value for h in at.get("html") if "¶" in str(getattr(h, "value", ""))]
+    assert [b.split("¶ ")[1].split("<")[0] for b in breaks] == [
+        f"zh paragraph {n}" for n in range(1, PAGE_SIZE // 10 + 1)]
 
 
 def test_realigning_a_reviewed_pair_asks_first(app, out):

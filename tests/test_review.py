@@ -351,6 +351,15 @@ def test_progress_counts_decisions_not_rows(store):
     assert review.decisions()["confirmed"] == 1 and review.decisions()["made"] == 3
 
 
+def test_links_first_then_unmatched_by_paragraph(alignment):
+    review = Review.start(alignment)
+    order = review.links_first(review.select())
+    links = [i for i in order if review.alignment.pairs[i].matched]
+    assert order[:len(links)] == links == sorted(links)
+    rest = [review.paragraph_of(i) for i in order[len(links):]]
+    assert rest == sorted(rest, key=lambda p: (("src", "tgt").index(p[0]), p[1]))
+
+
 def test_filters_and_search(alignment):
     review = Review.start(alignment)
     keys = review.pair_keys()

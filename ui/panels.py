@@ -150,21 +150,64 @@ def error(exc: InputError) -> None:
 # --- side by side ---------------------------------------------------------------------------
 
 
+ORDERS = ("reading order", "links first, unmatched by paragraph")
+
+
 def pair_list(review: Review, shown: list[int], options: dict[str, Any]) -> None:
-    """The filtered pairs, one row each, a page at a time, the open one with its tools."""
+    """The filtered pairs, one row each, a page at a time (pager above and below), the
+    open one with its tools; a paragraph break where a paragraph starts."""
     alignment = review.alignment
     src_name = render.language_name(alignment.source.lang)
     tgt_name = render.language_name(alignment.target.lang)
-    st.caption(f"{len(shown)} of {len(alignment.pairs)} rows, in reading order of the {src_name}. "
-               f"Colour and number: confidence (green ≥ {HIGH_CONFIDENCE}, amber ≥ "
-               f"{LOW_CONFIDENCE}, red below). Highlighted: figures stated on one side only "
-               "(yellow), encoding damage (red).")
+    order, jump = st.columns([3, 2], vertical_alignment="bottom")
+    order.radio("Order", ORDERS, key="order", horizontal=True,
+                index=1 if alignment.mode == "comparable" else 0)
+    jump.text_input("Go to sentence", key="jump", placeholder=f"{alignment.source.lang} 1000",
+                    on_change=go_to_sentence, help="A sentence id, e.g. zh 12 or en 3")
+    if st.session_state.get("order") == ORDERS[1]:
+        shown = review.links_first(shown)
+    st.caption(f"{len(shown)} of {len(alignment.pairs)} rows. Colour and number: a link's "
+               f"confidence (green ≥ {HIGH_CONFIDENCE}, amber ≥ {LOW_CONFIDENCE}, red below); "
+               "slate, dashed: no counterpart. Highlighted: figures stated on one side only "
+               "(yellow), encoding damage (red). Keys: j/k or ↓/↑ move, c confirm, x reject, "
+               "e edit, u undo, / search.")
     bulk_confirm(review)
     head, _ = st.columns([ROW_TEXT_SHARE, 1 - ROW_TEXT_SHARE])
     head.markdown(f'<div class="pair" style="--band:transparent"><b>confidence</b>'
                   f"<b>{src_name}</b><b>{tgt_name}</b></div>", unsafe_allow_html=True)
-    for index in paged(shown, "page"):
-        _pair_row(review, index, options)
+    previous = None
+    for index in paged(shown, "page", bind=True):
+        paragraph = review.paragraph_of(index)
+        _pair_row(review, index, options, new_paragraph=paragraph if paragraph != previous else None)
+        previous = paragraph
+    pager_buttons(shown, "page")
+
+
+def go_to_sentence() -> None:
+    """"zh 1000": show the page holding that sentence's row, outlined; if the filter
+    or search hides it, show all rows."""
+    wanted = (st.session_state.get("jump") or "").split()
+    with ReviewStore(st.session_state["store_path"]) as store:
+        review = store.load()
+    langs = {review.alignment.source.lang: "src", review.alignment.target.lang: "tgt"}
+    if len(wanted) != 2 or wanted[0] not in langs or not wanted[1].isdigit():
+        flash("error", f"Go to: write a language and a sentence id, e.g. "
+                       f"{review.alignment.source.lang} 12")
+        return
+    try:
+        index = review.bead_of(langs[wanted[0]], int(wanted[1]))
+    except InputError:
+        flash("error", f"Go to: there is no {wanted[0]} {wanted[1]}")
+        return
+    state = st.session_state
+    shown = review.select(state.get("view", "all"), state.get("query", ""))
+    if index not in shown:
+        state["view"], state["query"] = "all", ""
+        shown = review.select()
+    if state.get("order") == ORDERS[1]:
+        shown = review.links_first(shown)
+    state["page"] = shown.index(index) // PAGE_SIZE + 1
+    state["target"] = pair_key(review.alignment.pairs[index])
 
 
 def bulk_confirm(review: Review) -> None:
@@ -181,21 +224,49 @@ def bulk_confirm(review: Review) -> None:
                           "pairs": [pair_key(review.alignment.pairs[i]) for i in links]})
 
 
-def paged(items: list, key: str) -> list:
-    """One page of a long list: a book has thousands of rows, each with its own buttons."""
+def paged(items: list, key: str, bind: bool = False) -> list:
+    """One page of a long list: a book has thousands of rows, each with its own buttons.
+    ``bind``: the page number lives in the URL too, so a reload stays on it."""
     pages = -(-len(items) // PAGE_SIZE)
     if pages <= 1:
         return items
-    page = st.number_input(f"Page (of {pages})", 1, pages, 1, key=key)
+    if st.session_state.get(key, 1) > pages:  # the filter now shows fewer rows
+        st.session_state[key] = pages
+    page = st.number_input(f"Page (of {pages})", 1, pages, key=key,
+                           bind="query-params" if bind else None)
     return items[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
 
 
-def _pair_row(review: Review, index: int, options: dict[str, Any]) -> None:
+def pager_buttons(items: list, key: str) -> None:
+    """Previous/next under a long page: a book's page is ~4,000 px tall."""
+    pages = -(-len(items) // PAGE_SIZE)
+    if pages <= 1:
+        return
+    page = st.session_state.get(key, 1)
+    back, where, forward = st.columns([1, 2, 1])
+    back.button("◀ Previous page", key=f"{key}-back", disabled=page <= 1,
+                on_click=_turn, args=(key, page - 1))
+    where.caption(f"Page {page} of {pages}")
+    forward.button("Next page ▶", key=f"{key}-next", disabled=page >= pages,
+                   on_click=_turn, args=(key, page + 1))
+
+
+def _turn(key: str, page: int) -> None:
+    st.session_state[key] = page
+
+
+def _pair_row(review: Review, index: int, options: dict[str, Any],
+              new_paragraph: tuple[str, int] | None = None) -> None:
     pair, mark = review.alignment.pairs[index], review.marks[index]
     key = pair_key(pair)
+    if new_paragraph:
+        lang = document(review.alignment, new_paragraph[0]).lang
+        st.html(f'<div class="para">¶ {lang} paragraph {new_paragraph[1] + 1}</div>')
     name = row_name(review.alignment, pair)
     text, buttons = st.columns([ROW_TEXT_SHARE, 1 - ROW_TEXT_SHARE])
-    text.markdown(render.row_html(review.alignment, pair, mark, **options), unsafe_allow_html=True)
+    target = st.session_state.get("target") == key
+    text.markdown(render.row_html(review.alignment, pair, mark, target=target, **options),
+                  unsafe_allow_html=True)
     is_open = _holds(pair, st.session_state.get("open"))
     with buttons:
         # The label is the accessible name ("Confirm pair zh 3 ↔ en 1"); the CSS

@@ -128,7 +128,8 @@ def side_html(alignment: Alignment, pair: Pair, side: str, **options) -> str:
     return "".join(sentence_html(alignment, side, doc.sentences[i], pair, **options) for i in ids)
 
 
-def row_html(alignment: Alignment, pair: Pair, mark: Mark, **options) -> str:
+def row_html(alignment: Alignment, pair: Pair, mark: Mark, *, target: bool = False,
+             **options) -> str:
     """One bead as a row: confidence (colour and number) and badges, source, target, note.
 
     A link shows its confidence in its band's colour; an unmatched row has its
@@ -140,6 +141,8 @@ def row_html(alignment: Alignment, pair: Pair, mark: Mark, **options) -> str:
         css.append("reviewed")
     if not pair.matched:
         css.append("unmatched")
+    if target:  # the row "Go to sentence" asked for
+        css.append("target")
     colour = BAND_COLOURS[band(pair.score)] if pair.matched else UNMATCHED_COLOUR
     return (f'<div class="{" ".join(css)}" style="--band:{colour}">'
             f"<div>{_badges(alignment, pair, mark)}</div>"

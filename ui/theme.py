@@ -46,7 +46,9 @@ CSS = f"""
 .sid {{color: #5f6368; font-size: 0.75em; margin-right: 4px;}}
 .meta {{color: #5f6368; font-style: italic;}}
 .none {{color: {UNMATCHED_COLOUR}; font-style: italic;}}
-.para {{border-top: 1px dashed #bbbbbb; margin-top: 6px;}}
+.para {{border-top: 1px dashed #bbbbbb; margin-top: 8px; color: #5f6368; font-size: 0.75em;}}
+.pair.target {{outline: 3px solid #1565c0; outline-offset: 2px;}}
+.kb-current {{outline: 2px solid #1565c0; outline-offset: 3px; border-radius: 4px;}}
 mark.figure {{background: #ffe08a; padding: 0 1px;}}
 mark.damage {{background: #ffcdd2; text-decoration: underline wavy #c62828; padding: 0 1px;}}
 mark.search {{background: #c5e1a5; padding: 0;}}

@@ -184,6 +184,20 @@ class Review:
         (an unreviewed unit says so, rather than carrying no status at all)."""
         return {i: {"status": m.status, "note": m.note} for i, m in enumerate(self.marks)}
 
+    def paragraph_of(self, index: int) -> tuple[str, int]:
+        """(side, paragraph) of a pair's first sentence, source side first."""
+        pair = self.alignment.pairs[index]
+        side = "src" if pair.src else "tgt"
+        return side, document(self.alignment, side).sentences[getattr(pair, side)[0]].paragraph
+
+    def links_first(self, shown: list[int]) -> list[int]:
+        """``shown`` with the links first (reading order), then the unmatched rows grouped
+        by side and paragraph: coverage has few links among many unmatched claims."""
+        links = [i for i in shown if self.alignment.pairs[i].matched]
+        rest = sorted((i for i in shown if not self.alignment.pairs[i].matched),
+                      key=lambda i: (SIDES.index(self.paragraph_of(i)[0]), self.paragraph_of(i)[1], i))
+        return links + rest
+
     def unreviewed_links(self, min_score: float) -> list[int]:
         """Links nobody has decided on that score at least ``min_score`` (bulk confirm)."""
         return [i for i, (p, m) in enumerate(zip(self.alignment.pairs, self.marks))
