@@ -241,3 +241,33 @@ def test_relink_after_an_edit(server, page, fresh_pair):
     sync_api.expect(page.get_by_test_id("stAlert").filter(has_text="no such sentence")).to_have_count(0)
     with ReviewStore(store_path(out, fresh_pair)) as store:
         assert [a["kind"] for a in store.history()] == ["edit_text", "relink"]
+
+
+def current_row(page) -> str | None:
+    return page.evaluate("(document.querySelector('.kb-current') || {dataset: {}}).dataset.pairKey")
+
+
+def test_the_keyboard_reviews_without_the_mouse(server, page, fresh_pair):
+    """j/k move, c confirms, x rejects, u undoes, / searches; the row keeps the focus."""
+    url, out = server
+    open_review(page, url, fresh_pair)
+    firsts = [c.split("st-key-confirm-")[1].split()[0] for c in page.locator(
+        '[class*="st-key-confirm-"]').evaluate_all("cells => cells.map(c => c.className)")]
+    page.keyboard.press("j")
+    assert current_row(page) == firsts[0]
+    page.keyboard.press("j")
+    page.keyboard.press("k")
+    assert current_row(page) == firsts[0]
+    page.keyboard.press("c")
+    sync_api.expect(page.locator(".badge.confirmed")).to_have_count(1, timeout=STEP_MS)
+    wait_for_run(page)
+    assert current_row(page) == firsts[0]  # the same row, focused, after the redraw
+    assert page.evaluate("document.activeElement.dataset.pairKey") == firsts[0]
+    assert stored(out, fresh_pair).decisions()["confirmed"] == 1
+    page.keyboard.press("u")
+    sync_api.expect(page.locator(".badge.confirmed")).to_have_count(0, timeout=STEP_MS)
+    wait_for_run(page)
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.closest('.st-key-query') !== null")
+    page.keyboard.type("xc")  # typed into the search box, not taken as shortcuts
+    assert stored(out, fresh_pair).decisions()["made"] == 0

@@ -39,6 +39,8 @@ STAGES = {"loading the model": (0.0, 0.05), "embedding": (0.05, 0.6),
           "source windows": (0.6, 0.7), "source clauses": (0.7, 0.8),
           "target windows": (0.8, 0.87), "target clauses": (0.87, 0.95), "aligning": (0.95, 1.0)}
 LOG = logging.getLogger("zhen-align.app")
+# Our own script only (no user text in it): the keyboard shortcuts (ui/keys.js).
+KEYS_SCRIPT = f"<script>{(Path(__file__).parent / 'keys.js').read_text(encoding='utf-8')}</script>"
 
 
 def out_dir() -> Path:
@@ -234,6 +236,7 @@ def progress_bar(decided: dict[str, int]) -> None:
 def main() -> None:
     st.set_page_config(page_title="zhen-align review", page_icon="⇄", layout="wide")
     st.html(theme.CSS)
+    st.html(KEYS_SCRIPT, unsafe_allow_javascript=True)
     try:
         review_page(out_dir())
     except InputError as exc:  # e.g. an unreadable output folder or review store
