@@ -31,13 +31,9 @@ from align.pipeline import MODES
 from align.review import FILTERS, Review, ReviewStore, store_path
 from align.review.exports import md_literal
 from ui import pairs as catalogue
-from ui import panels, render, theme
+from ui import panels, progress, render, theme
 
 DEFAULT_MODEL = "default"
-# Share of the progress bar for each stage the pipeline reports.
-STAGES = {"loading the model": (0.0, 0.05), "embedding": (0.05, 0.6),
-          "source windows": (0.6, 0.7), "source clauses": (0.7, 0.8),
-          "target windows": (0.8, 0.87), "target clauses": (0.87, 0.95), "aligning": (0.95, 1.0)}
 LOG = logging.getLogger("zhen-align.app")
 # Our own script only (no user text in it): the keyboard shortcuts (ui/keys.js).
 KEYS_SCRIPT = f"<script>{(Path(__file__).parent / 'keys.js').read_text(encoding='utf-8')}</script>"
@@ -59,25 +55,11 @@ def _align_lock() -> threading.Lock:
     return threading.Lock()
 
 
-def _progress(bar):
-    """Map pipeline stages onto one bar; the text names the step.
-
-    A fused model embeds once per member (``embedding (use-m3)``, then
-    ``embedding (e5-small)``): each runs through the embedding share, and the
-    text says which member is running.
-    """
-    def report(stage: str, done: int, total: int) -> None:
-        low, high = STAGES.get(stage.split(" (")[0], (0.0, 1.0))
-        share = done / total if total else 1.0
-        bar.progress(min(1.0, low + (high - low) * share), text=f"{stage}: {done} of {total}")
-    return report
-
-
 def align_into(store: ReviewStore, origin: dict, model: str) -> Review | None:
     """Align a pair with a visible progress bar and start its review; None on bad input."""
     with st.status(f"Aligning {md_literal(origin['name'])}…", expanded=True) as status:
         bar = st.progress(0.0, text="loading the model")
-        report = _progress(bar)
+        report = progress.reporter(bar)
         try:
             with _align_lock():
                 report("loading the model", 0, 1)
