@@ -145,6 +145,26 @@ def test_side_by_side_view_marks_what_a_reviewer_must_see(app, out):
         f"Only in the Chinese: {src} unmatched claims", f"Only in the English: {tgt} unmatched claims"]
 
 
+def test_the_english_order_shows_where_each_sentence_comes_from(app, out):
+    """Reordering made visible: English in its own order with its Chinese source passage,
+    and a link map with a line per link."""
+    review = stored(out)
+    assert "English order and link map" in [t.label for t in app.tabs]
+    table = app.dataframe[0].value
+    english = review.alignment.target.sentences
+    assert list(table["en"]) == [s.id for s in english]
+    for s, source in zip(english, table["from zh"]):
+        pair = review.alignment.pairs[next(k for k, p in enumerate(review.alignment.pairs)
+                                           if s.id in p.tgt)]
+        assert source == (", ".join(map(str, pair.src)) or "none")
+    svg = next(m.value for m in app.markdown if 'aria-label="link map"' in m.value)
+    links = sum(len(p.src) * len(p.tgt) for p in review.alignment.matched_pairs())
+    assert svg.count('class="link"') == links
+    crossing = sum(len(p.src) * len(p.tgt) for p in review.alignment.matched_pairs()
+                   if p.has_flag("crossing"))
+    assert svg.count('stroke="#1565c0"') == crossing
+
+
 def test_reopening_a_pair_uses_the_store_and_aligns_nothing(out, monkeypatch):
     at = open_app(out, monkeypatch)
     assert_no_trace(at)

@@ -288,14 +288,16 @@ def review_page(out: Path) -> None:
     src = render.language_name(review.alignment.source.lang)
     tgt = render.language_name(review.alignment.target.lang)
     unmatched = (len(review.alignment.unmatched("src")), len(review.alignment.unmatched("tgt")))
-    side_by_side, only, chart, export = st.tabs([
+    side_by_side, only, reorder, chart, export = st.tabs([
         "Side by side", f"Unmatched claims ({src} {unmatched[0]} · {tgt} {unmatched[1]})",
-        "Summary", "Export"])
+        f"{tgt} order and link map", "Summary", "Export"])
     with side_by_side:
         shown = review.select(st.session_state.get("view", "all"), options["query"])
         panels.pair_list(review, shown, options)
     with only:
         panels.unmatched_lists(review, options)
+    with reorder:
+        panels.target_order(review)
     with chart:
         panels.summary(review)
     with export:

@@ -501,6 +501,36 @@ def _link_choice(side: str, sentence: int, choice_key: str, layout: int, taking:
         act("link_unmatched", layout, side=side, sentence=sentence, ids=[choice], taking=taking)
 
 
+# --- the target's own order ----------------------------------------------------------------
+
+
+def target_order(review: Review) -> None:
+    """Coverage reorders: the target text in its own order, each sentence with the
+    source passage it comes from (or none), beside a map of all links."""
+    alignment = review.alignment
+    src, tgt = alignment.source, alignment.target
+    holder = {j: k for k, p in enumerate(alignment.pairs) for j in p.tgt}
+    rows = []
+    for s in tgt.sentences:
+        pair, mark = alignment.pairs[holder[s.id]], review.marks[holder[s.id]]
+        paragraphs = sorted({src.sentences[i].paragraph + 1 for i in pair.src})
+        rows.append({
+            f"{tgt.lang}": s.id, f"from {src.lang}": ", ".join(map(str, pair.src)) or "none",
+            "paragraph": ", ".join(map(str, paragraphs)),
+            "confidence": round(pair.score, 2) if pair.matched else None,
+            "crossing": "⤨" if pair.has_flag("crossing") else "", "status": mark.status,
+            "text": s.text})
+    chart, table = st.columns([1, 2.4])
+    with chart:
+        st.caption("Left: the source in its order; right: the target in its order; a line per "
+                   "link (blue: crossing, the target reorders); grey ticks: sentences with no "
+                   "counterpart.")
+        st.markdown(render.link_map_svg(alignment), unsafe_allow_html=True)
+    with table:
+        st.dataframe(pd.DataFrame(rows), hide_index=True, key="target_order",
+                     height=min(700, 38 + 35 * len(rows)))
+
+
 # --- summary and export ---------------------------------------------------------------------
 
 

@@ -176,3 +176,42 @@ def _badges(alignment: Alignment, pair: Pair, mark: Mark) -> str:
     if figures:
         parts.append(f'<span class="badge">⚑ {figures} one-sided figure{"s" * (figures > 1)}</span>')
     return "".join(parts)
+
+
+# The link map: each side's sentences as ticks down a column, a line per link.
+MAP_WIDTH, MAP_MAX_HEIGHT, MAP_STEP = 360, 640, 14
+
+
+def link_map_svg(alignment: Alignment) -> str:
+    """Both texts in their own order, side by side, with a line for each link: which
+    source passage each target sentence comes from, what was left out (ticks with no
+    line), and where the target reorders (crossing lines, blue)."""
+    rows = max(len(alignment.source.sentences), len(alignment.target.sentences), 1)
+    step = min(MAP_STEP, MAP_MAX_HEIGHT / rows)
+    height = step * rows + 20
+    left, right = 60, MAP_WIDTH - 60
+
+    def y(i: int) -> float:
+        return 10 + step * (i + 0.5)
+
+    parts = [f'<svg role="img" aria-label="link map" width="100%" '
+             f'viewBox="0 0 {MAP_WIDTH} {height:.0f}" xmlns="http://www.w3.org/2000/svg">',
+             f'<text x="{left - 8}" y="10" text-anchor="end" font-size="11" fill="#31333f">'
+             f"{escape(alignment.source.lang)}</text>",
+             f'<text x="{right + 8}" y="10" font-size="11" fill="#31333f">'
+             f"{escape(alignment.target.lang)}</text>"]
+    for side, x in (("src", left), ("tgt", right)):
+        linked = {i for p in alignment.pairs if p.matched for i in getattr(p, side)}
+        for s in document(alignment, side).sentences:
+            colour = "#31333f" if s.id in linked else "#9e9e9e"
+            parts.append(f'<line class="tick" x1="{x - 6}" x2="{x + 6}" y1="{y(s.id):.1f}" '
+                         f'y2="{y(s.id):.1f}" stroke="{colour}" stroke-width="1"/>')
+    for pair in alignment.matched_pairs():
+        colour = "#1565c0" if pair.has_flag("crossing") else BAND_COLOURS[band(pair.score)]
+        for i in pair.src:
+            for j in pair.tgt:
+                parts.append(f'<line class="link" x1="{left + 6}" x2="{right - 6}" '
+                             f'y1="{y(i):.1f}" y2="{y(j):.1f}" stroke="{colour}" '
+                             f'stroke-width="1.5"><title>{alignment.source.lang} {i} ↔ '
+                             f"{alignment.target.lang} {j}</title></line>")
+    return "".join(parts) + "</svg>"
