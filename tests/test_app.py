@@ -585,6 +585,14 @@ def test_a_batch_folder_lists_its_pairs(out, monkeypatch, tmp_path_factory):
     options = at.selectbox(key="pair_picker").options
     assert [o.split(":")[0] for o in options if o.startswith("chapter")] == ["chapter-1", "chapter-2"]
     assert at.title[0].value == "Review · chapter-2" and not at.status
+    key = matched_keys(stored(out, "chapter-2"))[0]
+    at.button(key=widget_key("confirm", key)).click().run()
+    assert "Batch (2 pairs)" in [t.label for t in at.tabs]
+    table = at.dataframe[-1].value
+    needed = stored(out, "chapter-2").decisions()["needed"]
+    assert table.to_dict("records") == [
+        {"pair": "chapter-1", "decisions made": 0, "needed": needed, "progress": 0.0},
+        {"pair": "chapter-2", "decisions made": 1, "needed": needed, "progress": 1 / needed}]
 
 
 BOOK_SENTENCES = 150

@@ -288,9 +288,12 @@ def review_page(out: Path) -> None:
     src = render.language_name(review.alignment.source.lang)
     tgt = render.language_name(review.alignment.target.lang)
     unmatched = (len(review.alignment.unmatched("src")), len(review.alignment.unmatched("tgt")))
-    side_by_side, only, reorder, chart, export = st.tabs([
+    batch = {n: o for n, o in available.items() if "batch" in origin
+             and o.get("batch") == origin["batch"]}
+    side_by_side, only, reorder, chart, export, *batch_tab = st.tabs([
         "Side by side", f"Unmatched claims ({src} {unmatched[0]} · {tgt} {unmatched[1]})",
-        f"{tgt} order and link map", "Summary", "Export"])
+        f"{tgt} order and link map", "Summary", "Export",
+        *([f"Batch ({len(batch)} pairs)"] if batch else [])])
     with side_by_side:
         shown = review.select(st.session_state.get("view", "all"), options["query"])
         panels.pair_list(review, shown, options)
@@ -302,6 +305,9 @@ def review_page(out: Path) -> None:
         panels.summary(review)
     with export:
         panels.export_panel(review, out, name)
+    for tab in batch_tab:
+        with tab:
+            panels.batch_progress(out, batch)
 
 
 main()

@@ -16,6 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from align.errors import InputError
+from align.export import read_json
 from align.model import Pair
 from align.review import (
     BANDS,
@@ -30,6 +31,7 @@ from align.review import (
     document,
     other_side,
     pair_key,
+    store_path,
     write_exports,
 )
 from align.review.actions import what_taking_does
@@ -529,6 +531,32 @@ def target_order(review: Review) -> None:
     with table:
         st.dataframe(pd.DataFrame(rows), hide_index=True, key="target_order",
                      height=min(700, 38 + 35 * len(rows)))
+
+
+# --- a batch ----------------------------------------------------------------------------------
+
+
+def batch_progress(out: Path, pairs: dict[str, dict]) -> None:
+    """Each pair of a batch folder with its review progress: x of y decisions made."""
+    rows = []
+    for name, origin in sorted(pairs.items()):
+        made, needed = _decisions(str(store_path(out, name)), origin["json"])
+        rows.append({"pair": name, "decisions made": made, "needed": needed,
+                     "progress": made / needed if needed else 0.0})
+    st.dataframe(pd.DataFrame(rows), hide_index=True, column_config={
+        "progress": st.column_config.ProgressColumn("progress", min_value=0.0, max_value=1.0,
+                                                    format="percent")})
+
+
+def _decisions(store: str, alignment_json: str) -> tuple[int, int]:
+    """(made, needed) from the pair's review store, or from its JSON if not opened yet."""
+    if Path(store).exists():
+        with ReviewStore(store) as opened:
+            review = opened.load()
+        if review is not None:
+            decided = review.decisions()
+            return decided["made"], decided["needed"]
+    return 0, Review.start(read_json(alignment_json)).decisions()["needed"]
 
 
 # --- summary and export ---------------------------------------------------------------------
