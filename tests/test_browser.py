@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from align.review import CONFIRMED, Review, ReviewStore, pair_key, store_path
+from align.review.state import key_label
 from ui.panels import PAGE_SIZE, row_name, widget_key
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (test extra)")
@@ -271,3 +272,39 @@ def test_the_keyboard_reviews_without_the_mouse(server, page, fresh_pair):
     assert page.evaluate("document.activeElement.closest('.st-key-query') !== null")
     page.keyboard.type("xc")  # typed into the search box, not taken as shortcuts
     assert stored(out, fresh_pair).decisions()["made"] == 0
+
+
+def test_taking_another_pairs_sentence_asks_and_undo_restores_both(server, page, fresh_pair):
+    """Fault 1 between two pairs, in the browser: the candidate says it is linked and
+    confirmed; choosing it warns what the other pair becomes and nothing changes until
+    "Take it"; one undo restores both pairs."""
+    url, out = server
+    open_review(page, url, fresh_pair)
+    review = stored(out, fresh_pair)
+    first, second = [p for p in review.alignment.pairs if p.matched][:2]
+    page.locator(f".st-key-{widget_key('confirm', pair_key(first))} button").first.click()
+    sync_api.expect(page.locator(".badge.confirmed")).to_have_count(1, timeout=STEP_MS)
+    wait_for_run(page)
+    before = stored(out, fresh_pair).to_dict()
+    page.locator(f".st-key-{widget_key('open', pair_key(second))} button").first.click()
+    wait_for_run(page)
+    chooser = page.locator(f'[class*="st-key-{widget_key("choose-tgt", pair_key(second))}-"]')
+    chooser.get_by_role("combobox").click()
+    label = key_label(review.alignment, pair_key(first))
+    option = page.get_by_role("option").filter(has_text=f"en {first.tgt[0]} · ")
+    sync_api.expect(option).to_contain_text(f"in {label}, confirmed", timeout=STEP_MS)
+    option.click()
+    page.keyboard.press("Escape")
+    warning = page.get_by_test_id("stAlert").filter(has_text=f"{label} (confirmed). Taking it")
+    sync_api.expect(warning).to_be_visible(timeout=STEP_MS)
+    wait_for_run(page)
+    assert stored(out, fresh_pair).to_dict() == before
+    page.get_by_role("button", name=re.compile("^Take it: ")).click()
+    sync_api.expect(page.get_by_role("button", name=re.compile("^↶ Undo: Re-linked"))).to_be_visible(
+        timeout=STEP_MS)
+    after = stored(out, fresh_pair)
+    assert after.confirmed() == [after.bead_of("src", second.src[0])]
+    page.get_by_role("button", name=re.compile("^↶ Undo: Re-linked")).click()
+    sync_api.expect(page.get_by_role("button", name=re.compile("^↶ Undo: Confirmed"))).to_be_visible(
+        timeout=STEP_MS)
+    assert stored(out, fresh_pair).to_dict() == before

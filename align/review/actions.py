@@ -329,6 +329,8 @@ def _refresh_flags(review: Review) -> None:
     alignment = review.alignment
     for pair in alignment.pairs:
         pair.flags = [f for f in pair.flags if f.kind != "crossing"]
+    # NOTE: comparable.crossing is to become one shared crossing function (the aligner's
+    # owner is writing it); call that here when it lands rather than a copy.
     for k in sorted(comparable.crossing([(p.src, p.tgt) for p in alignment.pairs])):
         alignment.pairs[k].flags.append(Flag("crossing"))
     claims.flag_claims(alignment)
