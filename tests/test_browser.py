@@ -185,6 +185,8 @@ def test_row_buttons_are_large_enough_and_labelled(server, browser, fresh_pair, 
         open_review(page, url, fresh_pair)
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"review-app-{size[0]}x{size[1]}.png"))
+        page.locator('[class*="st-key-confirm-"]').first.scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / f"review-rows-{size[0]}x{size[1]}.png"))
         review = stored(out, fresh_pair)
         for pair in review.alignment.pairs[:PAGE_SIZE]:
             name = row_name(review.alignment, pair)
@@ -289,11 +291,18 @@ def test_taking_another_pairs_sentence_asks_and_undo_restores_both(server, page,
     page.locator(f".st-key-{widget_key('open', pair_key(second))} button").first.click()
     wait_for_run(page)
     chooser = page.locator(f'[class*="st-key-{widget_key("choose-tgt", pair_key(second))}-"]')
-    chooser.get_by_role("combobox").click()
     label = key_label(review.alignment, pair_key(first))
     option = page.get_by_role("option").filter(has_text=f"en {first.tgt[0]} · ")
-    sync_api.expect(option).to_contain_text(f"in {label}, confirmed", timeout=STEP_MS)
-    option.click()
+    for attempt in range(3):  # a late redraw can close the list between opening and clicking
+        chooser.get_by_role("combobox").focus()
+        page.keyboard.press("ArrowDown")  # opens the list (a click may land on a chip)
+        sync_api.expect(option).to_contain_text(f"in {label}, confirmed", timeout=STEP_MS)
+        try:
+            option.click(timeout=5_000)
+            break
+        except sync_api.TimeoutError:
+            if attempt == 2:
+                raise
     page.keyboard.press("Escape")
     warning = page.get_by_test_id("stAlert").filter(has_text=f"{label} (confirmed). Taking it")
     sync_api.expect(warning).to_be_visible(timeout=STEP_MS)

@@ -17,7 +17,7 @@ import streamlit as st
 
 from align.errors import InputError
 from align.export import read_json
-from align.model import Pair
+from align.model import Alignment, Pair
 from align.review import (
     BANDS,
     CONFIRMED,
@@ -51,7 +51,7 @@ MAX_LINK_OPTIONS = 300
 PREVIEW_CHARS = 80
 
 
-def row_name(alignment, pair: Pair) -> str:
+def row_name(alignment: Alignment, pair: Pair) -> str:
     """``pair zh 3 ↔ en 1`` or ``zh 5 (unmatched)``: how buttons and messages name a row."""
     label = pair_label(alignment, pair)
     return f"pair {label}" if pair.matched else label
@@ -118,7 +118,7 @@ def split_at_break(side: str, sentence: int, original: str, text_key: str, layou
             **({} if pair_with is None else {"pair_with": pair_with}))
 
 
-def describe(kind: str, args: dict[str, Any], alignment) -> str:
+def describe(kind: str, args: dict[str, Any], alignment: Alignment) -> str:
     """What an action did, in a reviewer's words (toasts, the undo button):
     ``Confirmed pair zh 3 ↔ en 1``, ``Edited en 7``, never a pair key."""
     if "pair" in args:

@@ -56,16 +56,20 @@ mark.search {{background: #c5e1a5; padding: 0;}}
    hidden visually but kept for screen readers; a glyph shows instead, its own
    alternative text empty (content: "…" / "") so it is not read twice. */
 [class*="st-key-confirm-"] button, [class*="st-key-reject-"] button,
-[class*="st-key-open-"] button {{min-width: 40px; min-height: 36px; padding: 0 4px;}}
-[class*="st-key-confirm-"] button p, [class*="st-key-reject-"] button p,
-[class*="st-key-open-"] button p {{position: absolute; width: 1px; height: 1px; overflow: hidden;
-    clip-path: inset(50%); white-space: nowrap;}}
+[class*="st-key-open-"] button {{min-width: 40px; min-height: 36px; padding: 0 4px;
+    display: flex; justify-content: center; align-items: center;}}
+[class*="st-key-confirm-"] button > div, [class*="st-key-reject-"] button > div,
+[class*="st-key-open-"] button > div {{position: absolute; width: 1px; height: 1px;
+    overflow: hidden; clip-path: inset(50%); white-space: nowrap;}}
 [class*="st-key-confirm-"] button::before {{content: "✓" / ""; font-size: 1.3rem; color: #1b5e20;}}
 [class*="st-key-reject-"] button::before {{content: "✗" / ""; font-size: 1.3rem; color: #b71c1c;}}
 [class*="st-key-open-"] button::before {{content: "✎" / ""; font-size: 1.3rem; color: #37474f;}}
 [class*="st-key-open-"] button[data-testid="stBaseButton-primary"]::before {{content: "▲" / "";
     color: #ffffff; font-size: 1.5rem;}}
 button:disabled::before {{opacity: 0.45;}}
+/* A compact header, so that rows start above the fold at 1280x800. */
+h1 {{font-size: 1.9rem !important; padding-top: 0 !important;}}
+[data-testid="stMainBlockContainer"] {{padding-top: 2.5rem;}}
 /* Toasts at the bottom left: at the top right they covered the first row's buttons. */
 [data-testid="stToastContainer"] {{top: auto !important; bottom: 1rem; right: auto !important;
     left: 1rem;}}
