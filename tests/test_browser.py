@@ -10,6 +10,8 @@ pip playwright (test extra); skipped with the reason when they are missing.
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -20,8 +22,9 @@ from pathlib import Path
 
 import pytest
 
-from align.review import CONFIRMED, ReviewStore, pair_key, store_path
-from ui.panels import widget_key
+from align.review import CONFIRMED, Review, ReviewStore, pair_key, store_path
+from align.review.state import key_label
+from ui.panels import PAGE_SIZE, row_name, widget_key
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (test extra)")
 
@@ -40,6 +43,8 @@ FIRST_LOAD_MS = 300_000
 STEP_MS = 30_000
 SERVER_STOP_SECONDS = 10
 VIEWPORT = {"width": 1500, "height": 1100}
+# WCAG 2.2 target size is 24 px; 36 px is what the issue asks for a row's buttons.
+MIN_TARGET_PX = 36
 
 if not CHROMIUM.exists():
     pytest.skip(f"{CHROMIUM} missing: run scripts/install-browser", allow_module_level=True)
@@ -76,8 +81,11 @@ def stop(server: subprocess.Popen) -> None:
             server.wait()
 
 
-@pytest.fixture
-def server(tmp_path):
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """One server for the module; each test opens its own copy of the flagship's review
+    (``fresh_pair``), so tests do not see each other's actions."""
+    tmp_path = tmp_path_factory.mktemp("browser")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "ALIGN_OUT": str(tmp_path / "out"), "OMP_NUM_THREADS": "1",
@@ -95,9 +103,45 @@ def server(tmp_path):
             stop(process)
 
 
-def open_review(page, url: str) -> None:
-    page.goto(f"{url}/?pair={FLAGSHIP}")
-    page.get_by_role("heading", name=f"Review · {FLAGSHIP}").wait_for(timeout=FIRST_LOAD_MS)
+@pytest.fixture(scope="module")
+def browser(server):
+    """Chromium, and the flagship aligned once by the first page load."""
+    url, _ = server
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = chromium.new_page(viewport=VIEWPORT)
+            open_review(page, url)
+            page.close()
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def fresh_pair(server, browser, request) -> str:
+    """A copy of the flagship's untouched review under a name of this test's own."""
+    _, out = server
+    name = re.sub(r"\W+", "-", request.node.name)[:60]
+    shutil.copy(store_path(out, FLAGSHIP), store_path(out, name))
+    return name
+
+
+@pytest.fixture
+def page(browser):
+    page = browser.new_page(viewport=VIEWPORT)
+    yield page
+    page.close()
+
+
+def stored(out: Path, name: str) -> Review:
+    with ReviewStore(store_path(out, name)) as store:
+        return store.load()
+
+
+def open_review(page, url: str, name: str = FLAGSHIP) -> None:
+    page.goto(f"{url}/?pair={name}")
+    page.get_by_role("heading", name=f"Review · {name}").wait_for(timeout=FIRST_LOAD_MS)
     wait_for_run(page)
 
 
@@ -110,31 +154,166 @@ def wait_for_run(page) -> None:
         sync_api.expect(page.get_by_test_id(busy)).to_have_count(0, timeout=STEP_MS)
 
 
-def test_a_confirmation_survives_a_reload(server):
+def test_a_confirmation_survives_a_reload(server, page, fresh_pair):
     url, out = server
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport=VIEWPORT)
-            open_review(page, url)
-            with ReviewStore(store_path(out, FLAGSHIP)) as store:
-                review = store.load()
-            key = next(pair_key(p) for p in review.alignment.pairs if p.matched)
-            confirm = page.locator(f".st-key-{widget_key('confirm', key)} button").first
-            confirm.click()
-            sync_api.expect(page.locator(".badge.confirmed")).to_have_count(1, timeout=STEP_MS)
+    open_review(page, url, fresh_pair)
+    key = next(pair_key(p) for p in stored(out, fresh_pair).alignment.pairs if p.matched)
+    confirm = page.locator(f".st-key-{widget_key('confirm', key)} button").first
+    confirm.click()
+    sync_api.expect(page.locator(".badge.confirmed")).to_have_count(1, timeout=STEP_MS)
 
-            page.reload()
-            open_review(page, url)
-            sync_api.expect(page.locator(".badge.confirmed")).to_have_count(1, timeout=STEP_MS)
-            sync_api.expect(confirm).to_be_disabled(timeout=STEP_MS)
-            sync_api.expect(page.get_by_text("國務院總理李強", exact=False).first).to_be_visible()
-            wait_for_run(page)
-            ARTIFACTS.mkdir(exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / "review-app.png"))
-        finally:
-            browser.close()
-    with ReviewStore(store_path(out, FLAGSHIP)) as store:
+    page.reload()
+    open_review(page, url, fresh_pair)
+    sync_api.expect(page.locator(".badge.confirmed")).to_have_count(1, timeout=STEP_MS)
+    sync_api.expect(confirm).to_be_disabled(timeout=STEP_MS)
+    sync_api.expect(page.get_by_text("國務院總理李強", exact=False).first).to_be_visible()
+    wait_for_run(page)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "review-app.png"))
+    with ReviewStore(store_path(out, fresh_pair)) as store:
         review = store.load()
         assert review.marks[review.find(key)].status == CONFIRMED
         assert [a["kind"] for a in store.history()] == ["confirm"]
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (1600, 1000)], ids=["1280x800", "1600x1000"])
+def test_row_buttons_are_large_enough_and_labelled(server, browser, fresh_pair, size):
+    """Fault 3: at 1280x800 the ✓/✗/✎ buttons were 28 px wide, glyphs clipped, all named "✓"."""
+    url, out = server
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+    try:
+        open_review(page, url, fresh_pair)
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"review-app-{size[0]}x{size[1]}.png"))
+        page.locator('[class*="st-key-confirm-"]').first.scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / f"review-rows-{size[0]}x{size[1]}.png"))
+        review = stored(out, fresh_pair)
+        for pair in review.alignment.pairs[:PAGE_SIZE]:
+            name = row_name(review.alignment, pair)
+            for verb in ("Confirm", "Reject", "Edit"):
+                button = page.get_by_role("button", name=f"{verb} {name}", exact=True)
+                box = button.bounding_box()
+                assert box["width"] >= MIN_TARGET_PX and box["height"] >= MIN_TARGET_PX, (verb, name, box)
+        assert page.get_by_role("button", name="✓", exact=True).count() == 0
+        glyph = page.locator('[class*="st-key-confirm-"] button').first.evaluate(
+            "b => getComputedStyle(b, '::before').content")
+        assert glyph.startswith('"✓"')
+    finally:
+        page.close()
+
+
+def test_the_filter_keeps_its_selection_after_confirm_and_undo(server, page, fresh_pair):
+    """Fault 4: after confirm or undo no filter option was selected (list still filtered)."""
+    url, _ = server
+    open_review(page, url, fresh_pair)
+    radio = page.get_by_test_id("stSidebar").get_by_role("radio", name=re.compile("^unreviewed"))
+    page.get_by_test_id("stSidebar").get_by_text(re.compile("^unreviewed")).first.click()
+    sync_api.expect(radio).to_be_checked(timeout=STEP_MS)
+    wait_for_run(page)
+    page.locator('[class*="st-key-confirm-"] button').first.click()
+    sync_api.expect(page.get_by_role("button", name=re.compile("^↶ Undo"))).to_be_visible(
+        timeout=STEP_MS)
+    wait_for_run(page)
+    sync_api.expect(radio).to_be_checked()
+    page.get_by_role("button", name=re.compile("^↶ Undo")).click()
+    sync_api.expect(page.get_by_role("button", name="↶ Nothing to undo")).to_be_visible(
+        timeout=STEP_MS)
+    wait_for_run(page)
+    sync_api.expect(radio).to_be_checked()
+
+
+def test_relink_after_an_edit(server, page, fresh_pair):
+    """Fault 2: after saving an edit of an English sentence, re-linking that side said
+    "no such sentence … changed in another tab" and emptied the field."""
+    url, out = server
+    open_review(page, url, fresh_pair)
+    review = stored(out, fresh_pair)
+    pair = next(p for p in review.alignment.pairs if p.matched)
+    key, english = pair_key(pair), pair.tgt[0]
+    page.locator(f".st-key-{widget_key('open', key)} button").first.click()
+    box = page.get_by_label(f"English sentence {english}")
+    box.wait_for(timeout=STEP_MS)
+    box.fill("Edited: " + box.input_value())
+    page.locator(f".st-key-edit-tgt-{english} button").first.click()
+    wait_for_run(page)
+    sync_api.expect(page.locator(f'[class*="st-key-{widget_key("choose-tgt", key)}-"]')
+                    .get_by_text(f"en {english} · Edited:", exact=False)).to_be_visible(
+        timeout=STEP_MS)
+    page.locator(f".st-key-{widget_key('link-tgt', key)} button").first.click()
+    wait_for_run(page)
+    sync_api.expect(page.get_by_test_id("stAlert").filter(has_text="no such sentence")).to_have_count(0)
+    with ReviewStore(store_path(out, fresh_pair)) as store:
+        assert [a["kind"] for a in store.history()] == ["edit_text", "relink"]
+
+
+def current_row(page) -> str | None:
+    return page.evaluate("(document.querySelector('.kb-current') || {dataset: {}}).dataset.pairKey")
+
+
+def test_the_keyboard_reviews_without_the_mouse(server, page, fresh_pair):
+    """j/k move, c confirms, x rejects, u undoes, / searches; the row keeps the focus."""
+    url, out = server
+    open_review(page, url, fresh_pair)
+    firsts = [c.split("st-key-confirm-")[1].split()[0] for c in page.locator(
+        '[class*="st-key-confirm-"]').evaluate_all("cells => cells.map(c => c.className)")]
+    page.keyboard.press("j")
+    assert current_row(page) == firsts[0]
+    page.keyboard.press("j")
+    page.keyboard.press("k")
+    assert current_row(page) == firsts[0]
+    page.keyboard.press("c")
+    sync_api.expect(page.locator(".badge.confirmed")).to_have_count(1, timeout=STEP_MS)
+    wait_for_run(page)
+    assert current_row(page) == firsts[0]  # the same row, focused, after the redraw
+    assert page.evaluate("document.activeElement.dataset.pairKey") == firsts[0]
+    assert stored(out, fresh_pair).decisions()["confirmed"] == 1
+    page.keyboard.press("u")
+    sync_api.expect(page.locator(".badge.confirmed")).to_have_count(0, timeout=STEP_MS)
+    wait_for_run(page)
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.closest('.st-key-query') !== null")
+    page.keyboard.type("xc")  # typed into the search box, not taken as shortcuts
+    assert stored(out, fresh_pair).decisions()["made"] == 0
+
+
+def test_taking_another_pairs_sentence_asks_and_undo_restores_both(server, page, fresh_pair):
+    """Fault 1 between two pairs, in the browser: the candidate says it is linked and
+    confirmed; choosing it warns what the other pair becomes and nothing changes until
+    "Take it"; one undo restores both pairs."""
+    url, out = server
+    open_review(page, url, fresh_pair)
+    review = stored(out, fresh_pair)
+    first, second = [p for p in review.alignment.pairs if p.matched][:2]
+    page.locator(f".st-key-{widget_key('confirm', pair_key(first))} button").first.click()
+    sync_api.expect(page.locator(".badge.confirmed")).to_have_count(1, timeout=STEP_MS)
+    wait_for_run(page)
+    before = stored(out, fresh_pair).to_dict()
+    page.locator(f".st-key-{widget_key('open', pair_key(second))} button").first.click()
+    wait_for_run(page)
+    chooser = page.locator(f'[class*="st-key-{widget_key("choose-tgt", pair_key(second))}-"]')
+    label = key_label(review.alignment, pair_key(first))
+    option = page.get_by_role("option").filter(has_text=f"en {first.tgt[0]} · ")
+    for attempt in range(3):  # a late redraw can close the list between opening and clicking
+        chooser.get_by_role("combobox").focus()
+        page.keyboard.press("ArrowDown")  # opens the list (a click may land on a chip)
+        sync_api.expect(option).to_contain_text(f"in {label}, confirmed", timeout=STEP_MS)
+        try:
+            option.click(timeout=5_000)
+            break
+        except sync_api.TimeoutError:
+            if attempt == 2:
+                raise
+    page.keyboard.press("Escape")
+    warning = page.get_by_test_id("stAlert").filter(has_text=f"{label} (confirmed). Taking it")
+    sync_api.expect(warning).to_be_visible(timeout=STEP_MS)
+    wait_for_run(page)
+    assert stored(out, fresh_pair).to_dict() == before
+    page.get_by_role("button", name=re.compile("^Take it: ")).click()
+    sync_api.expect(page.get_by_role("button", name=re.compile("^↶ Undo: Re-linked"))).to_be_visible(
+        timeout=STEP_MS)
+    after = stored(out, fresh_pair)
+    assert after.confirmed() == [after.bead_of("src", second.src[0])]
+    page.get_by_role("button", name=re.compile("^↶ Undo: Re-linked")).click()
+    sync_api.expect(page.get_by_role("button", name=re.compile("^↶ Undo: Confirmed"))).to_be_visible(
+        timeout=STEP_MS)
+    assert stored(out, fresh_pair).to_dict() == before

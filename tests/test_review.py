@@ -113,6 +113,21 @@ def test_reject_unmatches_both_sides_and_keeps_the_note(store):
     assert review.pair_keys()[4:7] == ["3,31:1", ":2", ":3"]
 
 
+def test_bulk_confirm_is_one_action_and_one_undo(store):
+    review = store.load()
+    high = review.unreviewed_links(0.8)
+    keys = [review.pair_keys()[i] for i in high]
+    assert len(keys) == 4 and all(review.alignment.pairs[i].score >= 0.8 for i in high)
+    review = store.confirm_many(keys)
+    assert all(status_of(review, k) == CONFIRMED for k in keys) and len(store.history()) == 1
+    assert review.unreviewed_links(0.8) == []
+    assert store.undo().confirmed() == []
+    store.reject(keys[0])
+    with pytest.raises(InputError, match="no such pair"):  # all or nothing
+        store.confirm_many(keys)
+    assert store.load().confirmed() == []
+
+
 def test_reject_needs_a_link(store):
     with pytest.raises(InputError, match="not linked"):
         store.reject("4:")
@@ -151,16 +166,36 @@ def test_relink_drops_and_takes_sentences_and_recomputes_figures(store):
     # zh 31's "26日" left with it; zh 3's "7月26日" is still not in the English.
     assert [f.span for f in pair.flags] == ["7月26日"]
     # Taking en 6 from "21:6" leaves zh 21 unmatched.
-    review = store.relink("8:4,5", "tgt", [4, 5, 6])
+    review = store.relink("8:4,5", "tgt", [4, 5, 6], taking=["21:6"])
     assert "8:4,5,6" in review.pair_keys() and "21:" in review.pair_keys()
     assert status_of(review, "21:") == UNREVIEWED
+
+
+def test_relinking_a_linked_sentence_is_refused_unless_the_reviewer_agreed(store):
+    """Fault 1: re-linking zh 26's English to en 1 silently took it from confirmed zh 3 ↔ en 1."""
+    store.confirm("3,31:1")
+    before = store.load().to_dict()
+    with pytest.raises(InputError, match=r"zh 3\+31 ↔ en 1 \(confirmed\) would lose a sentence"):
+        store.relink("26:3", "tgt", [1])
+    with pytest.raises(InputError, match=r"zh 22 ↔ en 7 \(unreviewed\) would lose"):
+        store.link_unmatched("tgt", 2, [22])
+    assert store.load().to_dict() == before and len(store.history()) == 1
+
+    review = store.relink("26:3", "tgt", [1], taking=["3,31:1"])
+    assert status_of(review, "26:1") == CONFIRMED  # the link the reviewer made
+    # zh 3 and zh 31 fell apart into unmatched sentences: unreviewed, not confirmed.
+    assert status_of(review, "3:") == status_of(review, "31:") == UNREVIEWED
+    assert status_of(review, ":3") == UNREVIEWED
+    assert review.confirmed() == [review.find("26:1")]
+    undone = store.undo()  # both pairs come back as they were
+    assert undone.to_dict() == before
 
 
 def test_link_unmatched_uses_a_ranked_candidate(store):
     alignment = store.load().alignment
     repaired_sentence = alignment.source.sentences[4]
     assert repaired_sentence.candidates[0][0] == 1  # en 1 ranks first for the damaged sentence
-    review = store.link_unmatched("tgt", 2, [22])
+    review = store.link_unmatched("tgt", 2, [22], taking=["22:7"])
     assert "22:2" in review.pair_keys() and ":2" not in review.pair_keys()
     assert "22:7" not in review.pair_keys() and ":7" in review.pair_keys()  # en 7 lost its partner
     with pytest.raises(InputError, match="already linked"):
@@ -182,6 +217,20 @@ def test_split_and_merge_renumber_consistently(store, tmp_path):
     review = store.merge_next("src", 3)
     assert review.alignment.source.sentences[3].text == OPENING_ZH
     assert review.pair_keys()[:7] == Review.start(read_json(FIXTURE)).pair_keys()[:7]
+
+
+def test_split_can_pair_the_halves_in_the_same_step(store):
+    """Fault 8: splitting zh 8 of 8:4,5 gave a 2:2 bead that took two more re-links
+    (and hit fault 1) to separate."""
+    cut = "同時人工智能帶來的風險挑戰引發廣泛關注,".__len__()
+    review = store.split("src", 8, cut, pair_with=5)
+    assert "8:4" in review.pair_keys() and "9:5" in review.pair_keys()
+    assert status_of(review, "8:4") == status_of(review, "9:5") == CONFIRMED
+    assert review.alignment.source.sentences[9].text.startswith("如何在發展和安全之間")
+    assert len(store.history()) == 1
+    assert store.undo().pair_keys() == Review.start(read_json(FIXTURE)).pair_keys()
+    with pytest.raises(InputError, match="choose one of"):
+        store.split("src", 8, cut, pair_with=4)  # the first half would have no English
 
 
 def test_merging_a_caption_into_text_makes_it_content(store):
@@ -281,11 +330,44 @@ def test_two_writers_lose_no_rows_and_last_note_wins(store):
     assert review.marks[review.find("23:8")].note == last
 
 
+def test_progress_counts_decisions_not_rows(store):
+    """Fault 6: one rejection counted as 2; captions, bylines and datelines counted as
+    unreviewed."""
+    review = store.load()
+    metadata = {k for k, p in zip(review.pair_keys(), review.alignment.pairs)
+                if not p.matched and not any(review.alignment.source.sentences[i].matchable
+                                             for i in p.src)
+                and not any(review.alignment.target.sentences[j].matchable for j in p.tgt)}
+    assert {"0:", "1:", "2:", ":0"} <= metadata  # captions, byline, datelines
+    start = review.decisions()
+    assert start["needed"] == len(review.alignment.pairs) - len(metadata)
+    assert start["made"] == 0 and start["to decide"] == start["needed"]
+    assert not metadata & {review.pair_keys()[i] for i in review.select("unreviewed")}
+    review = store.reject("26:3")
+    after = review.decisions()
+    assert after["rejected links"] == 1
+    assert after["made"] == 2 and after["needed"] == start["needed"] + 1  # two unmatched rows
+    review = store.confirm("23:8")
+    assert review.decisions()["confirmed"] == 1 and review.decisions()["made"] == 3
+
+
+def test_links_first_then_unmatched_by_paragraph(alignment):
+    review = Review.start(alignment)
+    order = review.links_first(review.select())
+    links = [i for i in order if review.alignment.pairs[i].matched]
+    assert order[:len(links)] == links == sorted(links)
+    rest = [review.paragraph_of(i) for i in order[len(links):]]
+    assert rest == sorted(rest, key=lambda p: (("src", "tgt").index(p[0]), p[1]))
+
+
 def test_filters_and_search(alignment):
     review = Review.start(alignment)
     keys = review.pair_keys()
     low = [keys[i] for i in review.select("low confidence")]
     assert low and all(band(review.alignment.pairs[review.find(k)].score) == "low" for k in low)
+    # Fault 5: the filter is for weak links; an unmatched row's score means something else.
+    assert all(review.alignment.pairs[review.find(k)].matched for k in low)
+    assert any(not p.matched and band(p.score) == "low" for p in review.alignment.pairs)
     unmatched = {keys[i] for i in review.select("unmatched")}
     assert "4:" in unmatched and ":2" in unmatched
     assert not {"0:", "1:", "2:", ":0"} & unmatched  # caption, byline, datelines are not claims
@@ -323,6 +405,10 @@ def test_tmx_above_a_threshold_and_tsv_with_status(store, tmp_path):
     path.write_bytes(export_tmx(review, confirmed_only=False, min_score=0.8))
     expected = [p for p in review.alignment.matched_pairs() if p.score >= 0.8]
     assert len(read_tmx(path)) == len(expected) == 4
+    # Fault 9: every unit says its status, unreviewed ones too.
+    statuses = [u.findtext("prop[@type='x-status']")
+                for u in etree.parse(str(path)).getroot().findall("body/tu")]
+    assert statuses.count(CONFIRMED) == 1 and statuses.count(UNREVIEWED) == 3
     rows = [line.split("\t") for line in export_tsv(review).splitlines()]
     assert rows[0][-2:] == ["status", "note"]
     assert rows[1 + review.find("22:7")][-2:] == [CONFIRMED, ""]
@@ -338,10 +424,19 @@ def test_report_counts_and_lists_unmatched_claims(store, tmp_path):
         "waic2025.review.md", "waic2025.reviewed.json", "waic2025.reviewed.tmx",
         "waic2025.reviewed.tsv"]
     report = paths["report"].read_text(encoding="utf-8")
-    assert "| confirmed | 1 |" in report and "| rejected | 2 |" in report
+    # One rejected link is one decision, though it leaves two unmatched rows (fault 6).
+    assert "| confirmed | 1 |" in report and "| rejected links | 1 |" in report
     assert f"## Unmatched claims, source (zh): {len(review.alignment.unmatched('src'))}" in report
     assert "- [26] 國內外嘉賓及人工智能產學研領域代表1000多人出席大會開幕式。 *(rejected)*" in report
     assert "## Unmatched claims, target (en): 4" in report  # 3, plus en 3 of the rejected pair
+    # Fault 9: the figures stated on one side only have their own section.
+    assert "## One-sided figures: 3" in report  # 26:3's two left with the rejection
+    assert "- zh 3+31 ↔ en 1: 7月26日 only in the source (zh 3) *(unreviewed)*" in report
+    assert "- zh 37 ↔ en 10: 2030年 only in the source (zh 37) *(unreviewed)*" in report
+    before = report_markdown(store.undo(), "waic2025")
+    assert "## One-sided figures: 5" in before
+    assert "- zh 26 ↔ en 3: 40 countries only in the target (en 3)" in before
+    assert "- zh 26 ↔ en 3: three-day only in the target (en 3)" in before
     data = json.loads(paths["json"].read_text(encoding="utf-8"))
     assert data["review"][review.find("23:8")] == {"status": CONFIRMED, "note": ""}
     assert Review.from_dict(data).to_dict() == review.to_dict()

@@ -1,10 +1,13 @@
 """The review app: ``streamlit run ui/app.py`` (from the project root).
 
-Opens on the flagship pair; any corpus pair or two uploaded files can be
-chosen in the sidebar. Settings, for scripted use and tests:
+Opens on the flagship pair; any corpus pair, an alignment JSON (or a batch
+output folder) or two uploaded files can be chosen in the sidebar. Settings,
+for scripted use and tests:
 
 - ``ALIGN_OUT``: output folder holding the review stores and exports (default ``out``);
 - ``ALIGN_PAIR`` or the ``?pair=`` query parameter: the pair to open first;
+- ``ALIGN_JSON``, ``?json=`` or ``streamlit run ui/app.py -- PATH...``: alignment JSON
+  files or ``align batch`` folders to list (and, for ``?json=``, to open);
 - ``ALIGN_MODEL``: the embedding model for new alignments (default: the embedded one).
 """
 
@@ -26,15 +29,14 @@ from align.embed import PACKAGED, Encoder, known_models, load_encoder
 from align.errors import InputError
 from align.pipeline import MODES
 from align.review import FILTERS, Review, ReviewStore, store_path
+from align.review.exports import md_literal
 from ui import pairs as catalogue
-from ui import panels, render
+from ui import panels, progress, render, theme
 
 DEFAULT_MODEL = "default"
-# Share of the progress bar for each stage the pipeline reports.
-STAGES = {"loading the model": (0.0, 0.05), "embedding": (0.05, 0.6),
-          "source windows": (0.6, 0.7), "source clauses": (0.7, 0.8),
-          "target windows": (0.8, 0.87), "target clauses": (0.87, 0.95), "aligning": (0.95, 1.0)}
 LOG = logging.getLogger("zhen-align.app")
+# Our own script only (no user text in it): the keyboard shortcuts (ui/keys.js).
+KEYS_SCRIPT = f"<script>{(Path(__file__).parent / 'keys.js').read_text(encoding='utf-8')}</script>"
 
 
 def out_dir() -> Path:
@@ -53,25 +55,11 @@ def _align_lock() -> threading.Lock:
     return threading.Lock()
 
 
-def _progress(bar):
-    """Map pipeline stages onto one bar; the text names the step.
-
-    A fused model embeds once per member (``embedding (use-m3)``, then
-    ``embedding (e5-small)``): each runs through the embedding share, and the
-    text says which member is running.
-    """
-    def report(stage: str, done: int, total: int) -> None:
-        low, high = STAGES.get(stage.split(" (")[0], (0.0, 1.0))
-        share = done / total if total else 1.0
-        bar.progress(min(1.0, low + (high - low) * share), text=f"{stage}: {done} of {total}")
-    return report
-
-
 def align_into(store: ReviewStore, origin: dict, model: str) -> Review | None:
     """Align a pair with a visible progress bar and start its review; None on bad input."""
-    with st.status(f"Aligning {origin['name']}…", expanded=True) as status:
+    with st.status(f"Aligning {md_literal(origin['name'])}…", expanded=True) as status:
         bar = st.progress(0.0, text="loading the model")
-        report = _progress(bar)
+        report = progress.reporter(bar)
         try:
             with _align_lock():
                 report("loading the model", 0, 1)
@@ -79,13 +67,22 @@ def align_into(store: ReviewStore, origin: dict, model: str) -> Review | None:
                 report("loading the model", 1, 1)
                 alignment = catalogue.align_origin(origin, encoder, report)
         except InputError as exc:
-            status.update(label=f"Could not align {origin['name']}", state="error")
-            st.error(f"{exc.where}: {exc.problem}", icon=":material/error:")
+            status.update(label=f"Could not align {md_literal(origin['name'])}", state="error")
+            panels.error(exc)
             return None
         review = store.start(alignment, {**origin, "model": model})
         status.update(label=f"Aligned {origin['name']}: {len(alignment.matched_pairs())} links",
                       state="complete", expanded=False)
     return review
+
+
+def open_alignment(store: ReviewStore, origin: dict) -> Review:
+    """Start the review of an alignment JSON as it is (a book aligned by ``align pair``)."""
+    alignment = catalogue.open_json(origin)
+    return store.start(alignment, {
+        **origin, "source": alignment.source.path, "target": alignment.target.path,
+        "src_lang": alignment.source.lang, "tgt_lang": alignment.target.lang,
+        "mode": alignment.mode, "model": alignment.model})
 
 
 # --- sidebar --------------------------------------------------------------------------------
@@ -94,7 +91,7 @@ def align_into(store: ReviewStore, origin: dict, model: str) -> Review | None:
 def choose_pair(available: dict[str, dict]) -> str:
     wanted = (st.query_params.get("pair") or os.environ.get("ALIGN_PAIR") or catalogue.FLAGSHIP)
     if wanted not in available:
-        st.warning(f"No pair named {wanted!r}: showing {catalogue.FLAGSHIP}.")
+        st.warning(f"No pair named {md_literal(repr(wanted))}: showing {catalogue.FLAGSHIP}.")
         wanted = catalogue.FLAGSHIP
     st.query_params["pair"] = wanted  # a reload comes back to the same pair
     st.session_state["pair_picker"] = wanted
@@ -121,7 +118,7 @@ def upload_form(out: Path) -> None:
                           "unmatched); parallel: a translation; auto: decided from the texts")
         st.button("Align uploaded files", key="upload_go", on_click=_take_upload, args=(out,))
         if "upload_error" in st.session_state:
-            st.error(st.session_state.pop("upload_error"), icon=":material/error:")
+            st.error(md_literal(st.session_state.pop("upload_error")), icon=":material/error:")
 
 
 def _take_upload(out: Path) -> None:
@@ -149,8 +146,10 @@ def _take_upload(out: Path) -> None:
 
 def filters(review: Review) -> dict:
     """Filter, search and script toggle; returns the display options for the rows."""
-    counts = {f: len(review.select(f)) for f in FILTERS}
-    st.sidebar.radio("Show", FILTERS, key="view", format_func=lambda f: f"{f} ({counts[f]})")
+    # Counts go in captions, not in the option labels: the browser keeps a radio's
+    # choice by its label, so a label that changes with a count loses the choice.
+    counts = [len(review.select(f)) for f in FILTERS]
+    st.sidebar.radio("Show", FILTERS, key="view", captions=[f"{n} rows" for n in counts])
     st.sidebar.text_input("Search either language", key="query",
                           help="Matches the original or its Simplified form")
     st.sidebar.toggle("Chinese in Simplified script", key="simplified")
@@ -185,13 +184,15 @@ def _ask_realign() -> None:
 def header(name: str, review: Review, history: list[dict], path: Path) -> None:
     alignment = review.alignment
     src, tgt = alignment.source, alignment.target
-    st.title(f"Review · {name}")
-    st.caption(f"{src.path} ({render.language_name(src.lang)}) ⇄ {tgt.path} "
+    # File names are the user's (an upload named "**b**.txt"): shown as written, never as
+    # Markdown (fault 10).
+    st.title(f"Review · {md_literal(name)}")
+    st.caption(f"{md_literal(src.path)} ({render.language_name(src.lang)}) ⇄ {md_literal(tgt.path)} "
                f"({render.language_name(tgt.lang)}) · {alignment.mode} mode · model "
                f"`{alignment.model}` · every action is saved at once to `{path}`")
-    counts = review.counts()["status"]
-    values = [("Links", len(alignment.matched_pairs())), ("Confirmed", counts["confirmed"]),
-              ("Rejected", counts["rejected"]), ("Unreviewed", counts["unreviewed"]),
+    decided = review.decisions()
+    values = [("Links", len(alignment.matched_pairs())), ("Confirmed", decided["confirmed"]),
+              ("Rejected links", decided["rejected links"]), ("To decide", decided["to decide"]),
               (f"Unmatched {src.lang}", len(alignment.unmatched("src"))),
               (f"Unmatched {tgt.lang}", len(alignment.unmatched("tgt")))]
     *metric_columns, undo_column = st.columns([1] * len(values) + [2.2])
@@ -199,24 +200,72 @@ def header(name: str, review: Review, history: list[dict], path: Path) -> None:
         column.metric(label, value)
     if history:
         last = history[-1]
-        undo_column.button(f"↶ Undo: {panels.describe(last['kind'], last['args'])}", key="undo",
-                           on_click=panels.undo, args=(last["seq"],))
+        what = panels.describe(last["kind"], last["args"], alignment)
+        undo_column.button(f"↶ Undo: {what}", key="undo", on_click=panels.undo,
+                           args=(last["seq"], what))
     else:
         undo_column.button("↶ Nothing to undo", key="undo", disabled=True)
+    progress_bar(decided)
+
+
+def progress_bar(decided: dict[str, int]) -> None:
+    """"x of y decisions made": links and unmatched claims; metadata rows need none."""
+    share = decided["made"] / decided["needed"] if decided["needed"] else 1.0
+    st.progress(share, text=f"{decided['made']} of {decided['needed']} decisions made "
+                            "(links and unmatched claims)")
 
 
 def main() -> None:
     st.set_page_config(page_title="zhen-align review", page_icon="⇄", layout="wide")
-    st.html(render.CSS)
+    st.html(theme.CSS)
+    st.html(KEYS_SCRIPT, unsafe_allow_javascript=True)
     try:
         review_page(out_dir())
     except InputError as exc:  # e.g. an unreadable output folder or review store
-        st.error(f"{exc.where}: {exc.problem}", icon=":material/error:")
+        panels.error(exc)
+
+
+def opened_files() -> list[str]:
+    """Alignment JSON files or batch folders to list: from the command line
+    (``streamlit run ui/app.py -- book.json``), ``ALIGN_JSON`` (several joined by
+    the path separator), ``?json=`` and the sidebar's "Open" field."""
+    # sys.argv holds the script's own arguments under `streamlit run`, a test runner's otherwise.
+    argv = sys.argv[1:] if Path(sys.argv[0]).resolve() == Path(__file__).resolve() else []
+    given = [*argv, *filter(None, os.environ.get("ALIGN_JSON", "").split(os.pathsep)),
+             *st.query_params.get_all("json"), *st.session_state.get("opened", [])]
+    return list(dict.fromkeys(given))
+
+
+def open_form() -> None:
+    with st.sidebar.expander("Open an alignment (JSON or batch folder)"):
+        st.text_input("Path on this machine", key="open_path",
+                      placeholder="out/book.json or a folder `align batch` wrote",
+                      help="Opens what align pair / align batch wrote, without re-aligning")
+        st.button("Open", key="open_go", on_click=_take_open)
+        if "open_error" in st.session_state:
+            st.error(md_literal(st.session_state.pop("open_error")), icon=":material/error:")
+
+
+def _take_open() -> None:
+    state = st.session_state
+    path = (state.get("open_path") or "").strip()
+    found = catalogue.alignment_files([path]) if path and Path(path).expanduser().exists() else {}
+    if not found:
+        state["open_error"] = f"{path or 'nothing given'}: no alignment JSON there"
+        return
+    state["opened"] = [*state.get("opened", []), path]
+    st.query_params["pair"] = next(iter(found))
+    state["open"] = None
 
 
 def review_page(out: Path) -> None:
-    available = {**catalogue.available_pairs(out), **st.session_state.get("uploads", {})}
+    opened = catalogue.alignment_files(opened_files())
+    available = {**catalogue.available_pairs(out), **opened, **st.session_state.get("uploads", {})}
+    if "json" in st.query_params and "pair" not in st.query_params:  # ?json=book.json
+        st.query_params["pair"] = next(iter(catalogue.alignment_files(
+            st.query_params.get_all("json"))), catalogue.FLAGSHIP)
     name = choose_pair(available)
+    open_form()
     upload_form(out)
     path = store_path(out, name)
     st.session_state["store_path"] = str(path)
@@ -225,6 +274,8 @@ def review_page(out: Path) -> None:
         origin = {**available[name], **store.origin()}
         again = st.session_state.pop("realign", None)
         review = store.load()
+        if review is None and "json" in origin and not again:
+            review = open_alignment(store, origin)
         if review is None or again:
             settings = again or {"model": os.environ.get("ALIGN_MODEL", DEFAULT_MODEL)}
             review = align_into(store, {**origin, **settings}, settings["model"]) or review
@@ -237,18 +288,26 @@ def review_page(out: Path) -> None:
     src = render.language_name(review.alignment.source.lang)
     tgt = render.language_name(review.alignment.target.lang)
     unmatched = (len(review.alignment.unmatched("src")), len(review.alignment.unmatched("tgt")))
-    side_by_side, only, chart, export = st.tabs([
+    batch = {n: o for n, o in available.items() if "batch" in origin
+             and o.get("batch") == origin["batch"]}
+    side_by_side, only, reorder, chart, export, *batch_tab = st.tabs([
         "Side by side", f"Unmatched claims ({src} {unmatched[0]} · {tgt} {unmatched[1]})",
-        "Summary", "Export"])
+        f"{tgt} order and link map", "Summary", "Export",
+        *([f"Batch ({len(batch)} pairs)"] if batch else [])])
     with side_by_side:
         shown = review.select(st.session_state.get("view", "all"), options["query"])
         panels.pair_list(review, shown, options)
     with only:
         panels.unmatched_lists(review, options)
+    with reorder:
+        panels.target_order(review)
     with chart:
         panels.summary(review)
     with export:
         panels.export_panel(review, out, name)
+    for tab in batch_tab:
+        with tab:
+            panels.batch_progress(out, batch)
 
 
 main()

@@ -1,7 +1,8 @@
 """Which pairs the app can open, and how an alignment gets into a review store.
 
 A pair is described by an *origin*: the two files, their languages, the mode
-and the model. Corpus pairs come from ``corpus/manifest.tsv``; uploaded pairs
+and the model, or an alignment JSON file that ``align pair``/``align batch``
+wrote (opened as it is, never re-aligned). Corpus pairs come from ``corpus/manifest.tsv``; uploaded pairs
 are saved under ``<out>/uploads/<name>/`` so they can be re-aligned later, and
 their origin lives in their review store. Everything here calls the
 ``align`` library; nothing is aligned or validated by the app itself.
@@ -20,10 +21,12 @@ from typing import Any
 from align.atomic import write_atomic
 from align.embed import Encoder
 from align.errors import InputError
+from align.export import read_json
 from align.ingest import load_document
 from align.model import Alignment
 from align.pipeline import MODES, align_documents
 from align.review import STORE_SUFFIX, ReviewStore
+from align.review.exports import EXPORT_FILES
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
@@ -34,6 +37,8 @@ FLAGSHIP = "waic2025"
 # already minutes. Bigger texts belong to `align pair` on the command line.
 MAX_UPLOAD_BYTES = 500_000
 UPLOAD_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+
+REVIEWED_SUFFIX = EXPORT_FILES["json"]
 
 Origin = dict[str, Any]
 Progress = Callable[[str, int, int], None]
@@ -63,6 +68,31 @@ def available_pairs(out: Path) -> dict[str, Origin]:
             if origin:
                 pairs[name] = origin
     return pairs
+
+
+def alignment_files(paths: list[str]) -> dict[str, Origin]:
+    """Origins for alignment JSON files written by ``align pair`` or ``align batch``, by
+    name (the file's stem): a folder gives every pair JSON in it (a batch output
+    folder as a list of pairs). Opening one reads the file; nothing is re-aligned.
+    Files that are not alignments are reported when opened, not here, so listing a
+    folder of books stays one directory read."""
+    found: dict[str, Origin] = {}
+    for given in paths:
+        path = Path(given).expanduser()
+        files = sorted(path.glob("*.json")) if path.is_dir() else [path]
+        batch = path.name if path.is_dir() else None
+        for file in files:
+            if file.name.endswith(REVIEWED_SUFFIX):  # the review app's own export
+                continue
+            found[file.stem] = {"name": file.stem, "json": str(file.resolve()),
+                                "note": f"batch {batch}" if batch else "alignment file",
+                                **({"batch": str(path.resolve())} if batch else {})}
+    return found
+
+
+def open_json(origin: Origin) -> Alignment:
+    """The alignment an origin's JSON file holds (see :func:`alignment_files`)."""
+    return read_json(origin["json"])
 
 
 def _resolve(path: str) -> Path:

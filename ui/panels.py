@@ -16,31 +16,45 @@ import pandas as pd
 import streamlit as st
 
 from align.errors import InputError
-from align.model import Pair
+from align.export import read_json
+from align.model import Alignment, Pair
 from align.review import (
     BANDS,
     CONFIRMED,
-    DEFAULT_MIN_SCORE,
     HIGH_CONFIDENCE,
     LOW_CONFIDENCE,
-    REJECTED,
     SIDES,
     STATUSES,
+    UNREVIEWED,
     Review,
     ReviewStore,
     document,
     other_side,
     pair_key,
+    store_path,
     write_exports,
 )
+from align.review.actions import what_taking_does
+from align.review.exports import md_literal
+from align.review.state import ids_label, key_label, pair_label
+from align.tmx import DEFAULT_MIN_SCORE
 from ui import render
+from ui.theme import STATUS_COLOURS
 
 PAGE_SIZE = 60
+# Share of a row's width for its text; the rest holds three buttons of at least
+# 40 px at a 1280 px window with the sidebar open (checked by the browser test).
+ROW_TEXT_SHARE = 0.8
 # Above this many sentences, the re-link list offers only the ranked
 # candidates and current counterparts, not the whole other document.
 MAX_LINK_OPTIONS = 300
 PREVIEW_CHARS = 80
-STATUS_COLOURS = {"unreviewed": "#9e9e9e", CONFIRMED: "#2e7d32", REJECTED: "#c62828"}
+
+
+def row_name(alignment: Alignment, pair: Pair) -> str:
+    """``pair zh 3 ↔ en 1`` or ``zh 5 (unmatched)``: how buttons and messages name a row."""
+    label = pair_label(alignment, pair)
+    return f"pair {label}" if pair.matched else label
 
 
 def widget_key(action: str, key: str) -> str:
@@ -71,23 +85,25 @@ def act(kind: str, layout: int, values: dict[str, str] | None = None, **args: An
     args.update({name: st.session_state.get(k) for name, k in (values or {}).items()})
     try:
         with ReviewStore(st.session_state["store_path"]) as store:
-            store.act(kind, layout=layout, **args)
-        flash("success", describe(kind, args))
+            review = store.act(kind, layout=layout, **args)
+        flash("success", describe(kind, args, review.alignment))
     except InputError as exc:
         flash("error", f"{exc.where}: {exc.problem}")
 
 
-def undo(expect: int) -> None:
+def undo(expect: int, what: str) -> None:
     try:
         with ReviewStore(st.session_state["store_path"]) as store:
             store.undo(expect=expect)
-        flash("success", "Undone.")
+        flash("success", f"Undone: {what}")
     except InputError as exc:
         flash("error", f"{exc.where}: {exc.problem}")
 
 
-def split_at_break(side: str, sentence: int, original: str, text_key: str, layout: int) -> None:
-    """Split where the reviewer put a line break in the sentence's text box."""
+def split_at_break(side: str, sentence: int, original: str, text_key: str, layout: int,
+                   pair_key_: str | None = None) -> None:
+    """Split where the reviewer put a line break in the sentence's text box; with
+    ``pair_key_`` (a choice widget's key), also pair the halves as chosen there."""
     edited = (st.session_state.get(text_key) or "").replace("\r\n", "\n")
     at = edited.find("\n")
     if at < 0:
@@ -97,71 +113,177 @@ def split_at_break(side: str, sentence: int, original: str, text_key: str, layou
         flash("error", "Split only adds a line break: save (or undo) other changes to the "
                        "text first.")
     else:
-        act("split", layout, side=side, sentence=sentence, at=at)
+        pair_with = st.session_state.get(pair_key_) if pair_key_ else None
+        act("split", layout, side=side, sentence=sentence, at=at,
+            **({} if pair_with is None else {"pair_with": pair_with}))
 
 
-def describe(kind: str, args: dict[str, Any]) -> str:
-    """What an action did, in a reviewer's words (toasts, the undo button)."""
-    side = {"src": "source", "tgt": "target"}.get(args.get("side", ""), "")
-    where = f"pair {args['pair']}" if "pair" in args else f"{side} sentence {args.get('sentence')}"
+def describe(kind: str, args: dict[str, Any], alignment: Alignment) -> str:
+    """What an action did, in a reviewer's words (toasts, the undo button):
+    ``Confirmed pair zh 3 ↔ en 1``, ``Edited en 7``, never a pair key."""
+    if "pair" in args:
+        where = key_label(alignment, args["pair"])
+        where = f"pair {where}" if "↔" in where else where
+    else:
+        where = ids_label(document(alignment, args.get("side", "src")).lang,
+                          [args.get("sentence", "?")])
+    if kind == "confirm_many":
+        return f"Confirmed {len(args['pairs'])} links at once"
     verbs = {"confirm": "Confirmed", "reject": "Rejected", "note": "Saved the note on",
-             "edit_text": "Edited", "relink": "Re-linked", "link_unmatched": "Linked",
-             "merge_next": "Merged the next sentence into", "split": "Split"}
+             "edit_text": "Edited", "relink": "Re-linked and confirmed",
+             "link_unmatched": "Linked and confirmed", "merge_next": "Merged the next sentence into",
+             "split": "Split"}
     return f"{verbs.get(kind, kind)} {where}"
 
 
 def show_flash() -> None:
+    """The last action's message; its text may hold file names, so never as Markdown."""
     kind, text = st.session_state.pop("flash", (None, None))
     if kind == "error":
-        st.error(text, icon=":material/error:")
+        st.error(md_literal(text), icon=":material/error:")
     elif kind == "success":
-        st.toast(text, icon=":material/check_circle:")
+        st.toast(md_literal(text), icon=":material/check_circle:")
+
+
+def error(exc: InputError) -> None:
+    st.error(md_literal(f"{exc.where}: {exc.problem}"), icon=":material/error:")
 
 
 # --- side by side ---------------------------------------------------------------------------
 
 
+ORDERS = ("reading order", "links first, unmatched by paragraph")
+
+
 def pair_list(review: Review, shown: list[int], options: dict[str, Any]) -> None:
-    """The filtered pairs, one row each, a page at a time, the open one with its tools."""
+    """The filtered pairs, one row each, a page at a time (pager above and below), the
+    open one with its tools; a paragraph break where a paragraph starts."""
     alignment = review.alignment
     src_name = render.language_name(alignment.source.lang)
     tgt_name = render.language_name(alignment.target.lang)
-    st.caption(f"{len(shown)} of {len(alignment.pairs)} rows, in reading order of the {src_name}. "
-               f"Colour and number: confidence (green ≥ {HIGH_CONFIDENCE}, amber ≥ "
-               f"{LOW_CONFIDENCE}, red below). Highlighted: figures stated on one side only "
-               "(yellow), encoding damage (red).")
-    head, _ = st.columns([8.5, 1.5])
+    order, jump = st.columns([3, 2], vertical_alignment="bottom")
+    order.radio("Order", ORDERS, key="order", horizontal=True,
+                index=1 if alignment.mode == "comparable" else 0)
+    jump.text_input("Go to sentence", key="jump", placeholder=f"{alignment.source.lang} 1000",
+                    on_change=go_to_sentence, help="A sentence id, e.g. zh 12 or en 3")
+    if st.session_state.get("order") == ORDERS[1]:
+        shown = review.links_first(shown)
+    st.caption(f"{len(shown)} of {len(alignment.pairs)} rows. Colour and number: a link's "
+               f"confidence (green ≥ {HIGH_CONFIDENCE}, amber ≥ {LOW_CONFIDENCE}, red below); "
+               "slate, dashed: no counterpart. Highlighted: figures stated on one side only "
+               "(yellow), encoding damage (red). Keys: j/k or ↓/↑ move, c confirm, x reject, "
+               "e edit, u undo, / search.")
+    bulk_confirm(review)
+    head, _ = st.columns([ROW_TEXT_SHARE, 1 - ROW_TEXT_SHARE])
     head.markdown(f'<div class="pair" style="--band:transparent"><b>confidence</b>'
                   f"<b>{src_name}</b><b>{tgt_name}</b></div>", unsafe_allow_html=True)
-    for index in paged(shown, "page"):
-        _pair_row(review, index, options)
+    previous = None
+    for index in paged(shown, "page", bind=True):
+        paragraph = review.paragraph_of(index)
+        _pair_row(review, index, options, new_paragraph=paragraph if paragraph != previous else None)
+        previous = paragraph
+    pager_buttons(shown, "page")
 
 
-def paged(items: list, key: str) -> list:
-    """One page of a long list: a book has thousands of rows, each with its own buttons."""
+def go_to_sentence() -> None:
+    """"zh 1000": show the page holding that sentence's row, outlined; if the filter
+    or search hides it, show all rows."""
+    wanted = (st.session_state.get("jump") or "").split()
+    with ReviewStore(st.session_state["store_path"]) as store:
+        review = store.load()
+    langs = {review.alignment.source.lang: "src", review.alignment.target.lang: "tgt"}
+    if len(wanted) != 2 or wanted[0] not in langs or not wanted[1].isdigit():
+        flash("error", f"Go to: write a language and a sentence id, e.g. "
+                       f"{review.alignment.source.lang} 12")
+        return
+    try:
+        index = review.bead_of(langs[wanted[0]], int(wanted[1]))
+    except InputError:
+        flash("error", f"Go to: there is no {wanted[0]} {wanted[1]}")
+        return
+    state = st.session_state
+    shown = review.select(state.get("view", "all"), state.get("query", ""))
+    if index not in shown:
+        state["view"], state["query"] = "all", ""
+        shown = review.select()
+    if state.get("order") == ORDERS[1]:
+        shown = review.links_first(shown)
+    state["page"] = shown.index(index) // PAGE_SIZE + 1
+    state["target"] = pair_key(review.alignment.pairs[index])
+
+
+def bulk_confirm(review: Review) -> None:
+    """Confirm every unreviewed link at or above a confidence, as one undo step: a
+    book's full pass was ~1,390 clicks."""
+    slider, button = st.columns([3, 2], vertical_alignment="bottom")
+    threshold = slider.slider("Confirm every unreviewed link scoring at least", 0.5, 1.0,
+                              HIGH_CONFIDENCE, 0.01, key="bulk_threshold")
+    links = review.unreviewed_links(threshold)
+    button.button(f"Confirm {len(links)} link{'s' * (len(links) != 1)} ≥ {threshold:.2f}",
+                  key="bulk_confirm", disabled=not links, on_click=act,
+                  help="One action: one undo takes it back",
+                  kwargs={"kind": "confirm_many", "layout": review.layout,
+                          "pairs": [pair_key(review.alignment.pairs[i]) for i in links]})
+
+
+def paged(items: list, key: str, bind: bool = False) -> list:
+    """One page of a long list: a book has thousands of rows, each with its own buttons.
+    ``bind``: the page number lives in the URL too, so a reload stays on it."""
     pages = -(-len(items) // PAGE_SIZE)
     if pages <= 1:
         return items
-    page = st.number_input(f"Page (of {pages})", 1, pages, 1, key=key)
+    if st.session_state.get(key, 1) > pages:  # the filter now shows fewer rows
+        st.session_state[key] = pages
+    page = st.number_input(f"Page (of {pages})", 1, pages, key=key,
+                           bind="query-params" if bind else None)
     return items[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
 
 
-def _pair_row(review: Review, index: int, options: dict[str, Any]) -> None:
+def pager_buttons(items: list, key: str) -> None:
+    """Previous/next under a long page: a book's page is ~4,000 px tall."""
+    pages = -(-len(items) // PAGE_SIZE)
+    if pages <= 1:
+        return
+    page = st.session_state.get(key, 1)
+    back, where, forward = st.columns([1, 2, 1])
+    back.button("◀ Previous page", key=f"{key}-back", disabled=page <= 1,
+                on_click=_turn, args=(key, page - 1))
+    where.caption(f"Page {page} of {pages}")
+    forward.button("Next page ▶", key=f"{key}-next", disabled=page >= pages,
+                   on_click=_turn, args=(key, page + 1))
+
+
+def _turn(key: str, page: int) -> None:
+    st.session_state[key] = page
+
+
+def _pair_row(review: Review, index: int, options: dict[str, Any],
+              new_paragraph: tuple[str, int] | None = None) -> None:
     pair, mark = review.alignment.pairs[index], review.marks[index]
     key = pair_key(pair)
-    text, buttons = st.columns([8.5, 1.5])
-    text.markdown(render.row_html(review.alignment, pair, mark, **options), unsafe_allow_html=True)
+    if new_paragraph:
+        lang = document(review.alignment, new_paragraph[0]).lang
+        st.html(f'<div class="para">¶ {lang} paragraph {new_paragraph[1] + 1}</div>')
+    name = row_name(review.alignment, pair)
+    text, buttons = st.columns([ROW_TEXT_SHARE, 1 - ROW_TEXT_SHARE])
+    target = st.session_state.get("target") == key
+    text.markdown(render.row_html(review.alignment, pair, mark, target=target, **options),
+                  unsafe_allow_html=True)
     is_open = _holds(pair, st.session_state.get("open"))
     with buttons:
+        # The label is the accessible name ("Confirm pair zh 3 ↔ en 1"); the CSS
+        # (ui/theme.py) shows it as a large glyph, so three fit a narrow column.
         confirm, reject, more = st.columns(3, gap="small")
-        confirm.button("✓", key=widget_key("confirm", key), help="Confirm this pair",
-                       disabled=mark.status == CONFIRMED, on_click=act,
+        confirm.button(f"Confirm {name}", key=widget_key("confirm", key), width="stretch",
+                       help="Confirm (c)", disabled=mark.status == CONFIRMED, on_click=act,
                        kwargs={"kind": "confirm", "layout": review.layout, "pair": key})
-        reject.button("✗", key=widget_key("reject", key), disabled=not pair.matched,
-                      help="Reject: both sides become unmatched", on_click=act,
+        reject.button(f"Reject {name}", key=widget_key("reject", key), width="stretch",
+                      disabled=not pair.matched, on_click=act,
+                      help="Reject (x): both sides become unmatched",
                       kwargs={"kind": "reject", "layout": review.layout, "pair": key})
-        more.button("▲" if is_open else "✎", key=widget_key("open", key),
-                    help="Close" if is_open else "Edit, re-link, split, merge, note",
+        more.button(f"{'Close' if is_open else 'Edit'} {name}", key=widget_key("open", key),
+                    width="stretch", type="primary" if is_open else "secondary",
+                    help="Close (e)" if is_open else "Edit, re-link, split, merge, note (e)",
                     on_click=_toggle_open, args=(None if is_open else _anchor(pair),))
     if is_open:
         _pair_tools(review, index)
@@ -217,6 +339,33 @@ def _sentence_tools(review: Review, side: str, sentence: int) -> None:
                  disabled=sentence + 1 >= len(doc.sentences), on_click=act,
                  kwargs={"kind": "merge_next", "layout": review.layout, "side": side,
                          "sentence": sentence})
+    _split_and_pair(review, side, sentence, text, text_key)
+
+
+def _split_and_pair(review: Review, side: str, sentence: int, text: str, text_key: str) -> None:
+    """When the sentence's bead has two or more sentences on the other side: split and
+    pair the halves with them in one step (first half ↔ those before the chosen one)."""
+    alignment = review.alignment
+    others = getattr(alignment.pairs[review.bead_of(side, sentence)], other_side(side))
+    if len(others) < 2:
+        return
+    lang = document(alignment, other_side(side)).lang
+    mine = document(alignment, side).lang
+    choice_key = f"pairwith-{side}-{sentence}-{review.layout}"
+
+    def label(j: int) -> str:
+        before = [i for i in others if i < j]
+        after = [i for i in others if i >= j]
+        return (f"first half ↔ {ids_label(lang, before)}, "
+                f"second half ↔ {ids_label(lang, after)}")
+    pick, go = st.columns([2, 1])
+    pick.selectbox(f"Split {mine} {sentence} and pair its halves", others[1:], key=choice_key,
+                   format_func=label)
+    go.button("Split and pair the halves", key=f"splitpair-{side}-{sentence}",
+              on_click=split_at_break,
+              args=(side, sentence, text, text_key, review.layout, choice_key),
+              help="Put a line break in the text where the sentence should be cut; the two "
+                   "halves become two confirmed pairs")
 
 
 def link_options(review: Review, pair: Pair, side: str) -> list[tuple[int, float | None]]:
@@ -236,36 +385,74 @@ def link_options(review: Review, pair: Pair, side: str) -> list[tuple[int, float
     return ranked
 
 
-def _option_label(review: Review, side: str, scores: dict[int, float | None]):
-    doc = document(review.alignment, side)
+def _option_label(review: Review, side: str, scores: dict[int, float | None],
+                  own: Pair | None):
+    """``0.71 · en 1 · text… · in zh 3 ↔ en 1, confirmed``: a candidate says where it is
+    linked now (with that pair's status), so taking it is never a surprise."""
+    alignment = review.alignment
+    doc = document(alignment, side)
 
     def label(j: int) -> str:
         score = scores.get(j)
         text = doc.sentences[j].text
         preview = text if len(text) <= PREVIEW_CHARS else text[:PREVIEW_CHARS] + "…"
         rank = f"{score:.2f} · " if score is not None else ""
-        return f"{rank}{doc.lang} {j} · {preview}"
+        index = review.bead_of(side, j)
+        holder = alignment.pairs[index]
+        where = ""
+        if holder is not own and (holder.matched or review.marks[index].status != UNREVIEWED):
+            where = f" · in {pair_label(alignment, holder)}, {review.marks[index].status}"
+        return f"{rank}{doc.lang} {j} · {preview}{where}"
     return label
+
+
+def _choice_key(prefix: str, labels: list[str], layout: int) -> str:
+    """A choice widget's key changes with its option labels: Streamlit keeps a choice
+    by its label, so after an edit or a re-link elsewhere the old choice would no
+    longer match any option (fault: "no such sentence" after an edit)."""
+    return f"{prefix}-{layout}-{_digest(chr(31).join(labels))}"
+
+
+def _ask_before_taking(review: Review, index: int, side: str, ids: list[int]) -> list[str]:
+    """Say which other pairs the chosen sentences would leave and what those become;
+    returns their keys (what the action may take), empty when nothing is taken."""
+    alignment = review.alignment
+    taken = what_taking_does(review, index, side, ids)
+    for k, left in taken:
+        other = alignment.pairs[k]
+        moving = [i for i in getattr(other, side) if i in ids]
+        st.warning(f"{ids_label(document(alignment, side).lang, moving)} is in "
+                   f"{pair_label(alignment, other)} ({review.marks[k].status}). Taking it "
+                   f"leaves {left}, unreviewed; no confirmation moves to the new pair.",
+                   icon=":material/warning:")
+    return [pair_key(alignment.pairs[k]) for k, _ in taken]
 
 
 def _link_tools(review: Review, pair: Pair, side: str) -> None:
     """Choose the ``side`` sentences of the pair from a ranked list (similarity first)."""
     key = pair_key(pair)
+    index = review.find(key)
     scores = dict(link_options(review, pair, side))
     lang = render.language_name(document(review.alignment, side).lang)
-    choice_key = f"{widget_key('choose-' + side, key)}-{review.layout}"
-    st.multiselect(f"{lang} counterpart(s), best candidates first (similarity · id · text)",
-                   list(scores), default=getattr(pair, side), key=choice_key,
-                   format_func=_option_label(review, side, scores))
+    label = _option_label(review, side, scores, pair)
+    choice_key = _choice_key(widget_key("choose-" + side, key), [label(j) for j in scores],
+                             review.layout)
+    chosen = st.multiselect(f"{lang} counterpart(s), best candidates first (similarity · id · "
+                            "text · where it is linked now)", list(scores),
+                            default=getattr(pair, side), key=choice_key, format_func=label,
+                            select_all=False)
+    taking = _ask_before_taking(review, index, side, chosen)
     if pair.matched:
         kwargs = {"kind": "relink", "pair": key, "side": side}
+        verb = f"Re-link {lang} side and confirm"
     else:
         kwargs = {"kind": "link_unmatched", "side": other_side(side),
                   "sentence": getattr(pair, other_side(side))[0]}
-    st.button(f"Link to the chosen {lang}" if not pair.matched else f"Re-link {lang} side",
+        verb = f"Link to the chosen {lang} and confirm"
+    st.button(f"Take it: {verb[0].lower()}{verb[1:]}" if taking else verb,
               key=widget_key("link-" + side, key), on_click=act,
-              kwargs={**kwargs, "layout": review.layout, "values": {"ids": choice_key}})
-
+              kwargs={**kwargs, "layout": review.layout, "taking": taking,
+                      "values": {"ids": choice_key}})
 
 # --- unmatched claims -----------------------------------------------------------------------
 
@@ -293,22 +480,83 @@ def _unmatched_item(review: Review, side: str, sentence: int, index: int,
                                 pair, **options)
     status = f' <span class="badge {mark.status}">{mark.status}</span>' if mark.status != "unreviewed" else ""
     st.markdown(html + status, unsafe_allow_html=True)
-    scores = dict(link_options(review, pair, other_side(side)))
-    choice_key = f"linkto-{side}-{sentence}-{review.layout}"
+    other = other_side(side)
+    scores = dict(link_options(review, pair, other))
+    label = _option_label(review, other, scores, pair)
+    choice_key = _choice_key(f"linkto-{side}-{sentence}", [label(j) for j in scores],
+                             review.layout)
     pick, go = st.columns([5, 1])
-    pick.selectbox("Link to", list(scores), index=None, key=choice_key, label_visibility="collapsed",
-                   placeholder="Link to a counterpart…",
-                   format_func=_option_label(review, other_side(side), scores))
-    go.button("Link", key=f"link-{side}-{sentence}", on_click=_link_choice,
-              args=(side, sentence, choice_key, review.layout))
+    choice = pick.selectbox("Link to", list(scores), index=None, key=choice_key,
+                            label_visibility="collapsed", placeholder="Link to a counterpart…",
+                            format_func=label)
+    taking = [] if choice is None else _ask_before_taking(review, index, other, [choice])
+    go.button("Take it" if taking else "Link", key=f"link-{side}-{sentence}",
+              on_click=_link_choice, args=(side, sentence, choice_key, review.layout, taking),
+              help="Link and confirm")
 
 
-def _link_choice(side: str, sentence: int, choice_key: str, layout: int) -> None:
+def _link_choice(side: str, sentence: int, choice_key: str, layout: int, taking: list[str]) -> None:
     choice = st.session_state.get(choice_key)
     if choice is None:
         flash("error", "Choose a counterpart in the list first.")
     else:
-        act("link_unmatched", layout, side=side, sentence=sentence, ids=[choice])
+        act("link_unmatched", layout, side=side, sentence=sentence, ids=[choice], taking=taking)
+
+
+# --- the target's own order ----------------------------------------------------------------
+
+
+def target_order(review: Review) -> None:
+    """Coverage reorders: the target text in its own order, each sentence with the
+    source passage it comes from (or none), beside a map of all links."""
+    alignment = review.alignment
+    src, tgt = alignment.source, alignment.target
+    holder = {j: k for k, p in enumerate(alignment.pairs) for j in p.tgt}
+    rows = []
+    for s in tgt.sentences:
+        pair, mark = alignment.pairs[holder[s.id]], review.marks[holder[s.id]]
+        paragraphs = sorted({src.sentences[i].paragraph + 1 for i in pair.src})
+        rows.append({
+            f"{tgt.lang}": s.id, f"from {src.lang}": ", ".join(map(str, pair.src)) or "none",
+            "paragraph": ", ".join(map(str, paragraphs)),
+            "confidence": round(pair.score, 2) if pair.matched else None,
+            "crossing": "⤨" if pair.has_flag("crossing") else "", "status": mark.status,
+            "text": s.text})
+    chart, table = st.columns([1, 2.4])
+    with chart:
+        st.caption("Left: the source in its order; right: the target in its order; a line per "
+                   "link (blue: crossing, the target reorders); grey ticks: sentences with no "
+                   "counterpart.")
+        st.markdown(render.link_map_svg(alignment), unsafe_allow_html=True)
+    with table:
+        st.dataframe(pd.DataFrame(rows), hide_index=True, key="target_order",
+                     height=min(700, 38 + 35 * len(rows)))
+
+
+# --- a batch ----------------------------------------------------------------------------------
+
+
+def batch_progress(out: Path, pairs: dict[str, dict]) -> None:
+    """Each pair of a batch folder with its review progress: x of y decisions made."""
+    rows = []
+    for name, origin in sorted(pairs.items()):
+        made, needed = _decisions(str(store_path(out, name)), origin["json"])
+        rows.append({"pair": name, "decisions made": made, "needed": needed,
+                     "progress": made / needed if needed else 0.0})
+    st.dataframe(pd.DataFrame(rows), hide_index=True, column_config={
+        "progress": st.column_config.ProgressColumn("progress", min_value=0.0, max_value=1.0,
+                                                    format="percent")})
+
+
+def _decisions(store: str, alignment_json: str) -> tuple[int, int]:
+    """(made, needed) from the pair's review store, or from its JSON if not opened yet."""
+    if Path(store).exists():
+        with ReviewStore(store) as opened:
+            review = opened.load()
+        if review is not None:
+            decided = review.decisions()
+            return decided["made"], decided["needed"]
+    return 0, Review.start(read_json(alignment_json)).decisions()["needed"]
 
 
 # --- summary and export ---------------------------------------------------------------------

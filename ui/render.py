@@ -7,7 +7,6 @@ add is HTML.
 
 from __future__ import annotations
 
-import html
 from functools import lru_cache
 
 from opencc import OpenCC
@@ -15,32 +14,9 @@ from opencc import OpenCC
 from align.ingest import LANGUAGE_NAMES
 from align.model import NOT_CLAIMS, Alignment, Pair, Sentence, is_chinese
 from align.normalise import normalise
-from align.review import BANDS, CONFIRMED, REJECTED, Mark, band, document
-
-# Green / amber / red, the colours CAT aligners use for link confidence.
-BAND_COLOURS = dict(zip(BANDS, ("#2e7d32", "#e0a800", "#c62828")))
-
-CSS = """
-<style>
-.pair {display: grid; grid-template-columns: 7.5em 1fr 1fr; gap: 14px; margin: 2px 0;
-       border-left: 6px solid var(--band); padding: 4px 0 4px 10px;}
-.pair.reviewed {background: #fafafa;}
-.score {font-weight: 700; color: var(--band); font-size: 1.05em;}
-.note {grid-column: 2 / 4; color: #555; font-size: 0.85em; font-style: italic;}
-.badge {display: inline-block; font-size: 0.72em; padding: 0 5px; margin: 1px 2px 1px 0;
-        border-radius: 4px; border: 1px solid #bbb; color: #444; white-space: nowrap;}
-.badge.confirmed {background: #e8f5e9; border-color: #2e7d32; color: #1b5e20;}
-.badge.rejected {background: #ffebee; border-color: #c62828; color: #b71c1c;}
-.badge.crossing {background: #e3f2fd; border-color: #1565c0; color: #0d47a1;}
-.sentence {margin: 0 0 4px 0; line-height: 1.55;}
-.sid {color: #888; font-size: 0.75em; margin-right: 4px;}
-.meta {color: #777; font-style: italic;}
-.none {color: #aaa; font-style: italic;}
-mark.figure {background: #ffe08a; padding: 0 1px;}
-mark.damage {background: #ffcdd2; text-decoration: underline wavy #c62828; padding: 0 1px;}
-mark.search {background: #c5e1a5; padding: 0;}
-</style>
-"""
+from align.review import CONFIRMED, REJECTED, Mark, band, document
+from align.review.state import UNSCORED, needs_decision
+from ui.theme import BAND_COLOURS, UNMATCHED_COLOUR
 
 FLAG_LABELS = {
     "number-only-in-source": "figure only in the {src}",
@@ -51,6 +27,17 @@ FLAG_LABELS = {
     "dateline": "dateline",
     "crossing": "crossing link: the {tgt} is reordered here",
 }
+
+
+# HTML's and Markdown's own marks as character references, in one pass: the rows go
+# through st.markdown, and a sentence like "[click](javascript:…)" or "**x**" must
+# stay text, even if a renderer looked for Markdown inside our HTML.
+AS_ENTITIES = str.maketrans({c: f"&#{ord(c)};" for c in "&<>\"'\\`*_[]()#|$~!"})
+
+
+def escape(text: str) -> str:
+    """A file's text as HTML that shows exactly that text: no tag, no link, no emphasis."""
+    return text.translate(AS_ENTITIES)
 
 
 def language_name(lang: str) -> str:
@@ -81,11 +68,11 @@ def highlight(text: str, marks: list[tuple[str, str, str]]) -> str:
     for start, end, css, title in sorted(found):
         if start < pos:
             continue
-        out.append(html.escape(text[pos:start]))
-        out.append(f'<mark class="{css}" title="{html.escape(title)}">'
-                   f"{html.escape(text[start:end])}</mark>")
+        out.append(escape(text[pos:start]))
+        out.append(f'<mark class="{css}" title="{escape(title)}">'
+                   f"{escape(text[start:end])}</mark>")
         pos = end
-    out.append(html.escape(text[pos:]))
+    out.append(escape(text[pos:]))
     return "".join(out)
 
 
@@ -141,22 +128,44 @@ def side_html(alignment: Alignment, pair: Pair, side: str, **options) -> str:
     return "".join(sentence_html(alignment, side, doc.sentences[i], pair, **options) for i in ids)
 
 
-def row_html(alignment: Alignment, pair: Pair, mark: Mark, **options) -> str:
-    """One bead as a row: confidence (colour and number) and badges, source, target, note."""
-    colour = BAND_COLOURS[band(pair.score)]
-    css = "pair reviewed" if mark.status in (CONFIRMED, REJECTED) else "pair"
-    return (f'<div class="{css}" style="--band:{colour}">'
+def row_html(alignment: Alignment, pair: Pair, mark: Mark, *, target: bool = False,
+             **options) -> str:
+    """One bead as a row: confidence (colour and number) and badges, source, target, note.
+
+    A link shows its confidence in its band's colour; an unmatched row has its
+    own look (slate, dashed edge, "no counterpart" and how sure the aligner is
+    of that), so it is never read as a link scoring 1.00.
+    """
+    css = ["pair"]
+    if mark.status in (CONFIRMED, REJECTED):
+        css.append("reviewed")
+    if not pair.matched:
+        css.append("unmatched")
+    if target:  # the row "Go to sentence" asked for
+        css.append("target")
+    colour = BAND_COLOURS[band(pair.score)] if pair.matched else UNMATCHED_COLOUR
+    return (f'<div class="{" ".join(css)}" style="--band:{colour}">'
             f"<div>{_badges(alignment, pair, mark)}</div>"
             f"<div>{side_html(alignment, pair, 'src', **options)}</div>"
             f"<div>{side_html(alignment, pair, 'tgt', **options)}</div>"
-            + (f'<div class="note">✎ {html.escape(mark.note)}</div>' if mark.note else "")
+            + (f'<div class="note">✎ {escape(mark.note)}</div>' if mark.note else "")
             + "</div>")
 
 
+def _confidence(alignment: Alignment, pair: Pair) -> str:
+    if pair.matched:
+        return (f'<span class="score" title="{band(pair.score)} confidence that the link is '
+                f'right">{pair.score:.2f}</span> <span class="sid">link</span><br>')
+    if not needs_decision(pair, alignment):
+        return '<span class="nomatch">metadata</span><br><span class="sid">not aligned</span><br>'
+    if pair.score == UNSCORED:  # unlinked by a reviewer: the aligner never judged it alone
+        return '<span class="nomatch">no counterpart</span><br>'
+    return ('<span class="nomatch">no counterpart</span><br><span class="sid" title="how sure the '
+            f'aligner is that nothing on the other side matches">sure: {pair.score:.2f}</span><br>')
+
+
 def _badges(alignment: Alignment, pair: Pair, mark: Mark) -> str:
-    kind = "link" if pair.matched else "unmatched"
-    parts = [f'<span class="score" title="{band(pair.score)} confidence">{pair.score:.2f}</span>',
-             f' <span class="sid">{kind}</span><br>']
+    parts = [_confidence(alignment, pair)]
     if mark.status in (CONFIRMED, REJECTED):
         symbol = "✓" if mark.status == CONFIRMED else "✗"
         parts.append(f'<span class="badge {mark.status}">{symbol} {mark.status}</span>')
@@ -167,3 +176,42 @@ def _badges(alignment: Alignment, pair: Pair, mark: Mark) -> str:
     if figures:
         parts.append(f'<span class="badge">⚑ {figures} one-sided figure{"s" * (figures > 1)}</span>')
     return "".join(parts)
+
+
+# The link map: each side's sentences as ticks down a column, a line per link.
+MAP_WIDTH, MAP_MAX_HEIGHT, MAP_STEP = 360, 640, 14
+
+
+def link_map_svg(alignment: Alignment) -> str:
+    """Both texts in their own order, side by side, with a line for each link: which
+    source passage each target sentence comes from, what was left out (ticks with no
+    line), and where the target reorders (crossing lines, blue)."""
+    rows = max(len(alignment.source.sentences), len(alignment.target.sentences), 1)
+    step = min(MAP_STEP, MAP_MAX_HEIGHT / rows)
+    height = step * rows + 20
+    left, right = 60, MAP_WIDTH - 60
+
+    def y(i: int) -> float:
+        return 10 + step * (i + 0.5)
+
+    parts = [f'<svg role="img" aria-label="link map" width="100%" '
+             f'viewBox="0 0 {MAP_WIDTH} {height:.0f}" xmlns="http://www.w3.org/2000/svg">',
+             f'<text x="{left - 8}" y="10" text-anchor="end" font-size="11" fill="#31333f">'
+             f"{escape(alignment.source.lang)}</text>",
+             f'<text x="{right + 8}" y="10" font-size="11" fill="#31333f">'
+             f"{escape(alignment.target.lang)}</text>"]
+    for side, x in (("src", left), ("tgt", right)):
+        linked = {i for p in alignment.pairs if p.matched for i in getattr(p, side)}
+        for s in document(alignment, side).sentences:
+            colour = "#31333f" if s.id in linked else "#9e9e9e"
+            parts.append(f'<line class="tick" x1="{x - 6}" x2="{x + 6}" y1="{y(s.id):.1f}" '
+                         f'y2="{y(s.id):.1f}" stroke="{colour}" stroke-width="1"/>')
+    for pair in alignment.matched_pairs():
+        colour = "#1565c0" if pair.has_flag("crossing") else BAND_COLOURS[band(pair.score)]
+        for i in pair.src:
+            for j in pair.tgt:
+                parts.append(f'<line class="link" x1="{left + 6}" x2="{right - 6}" '
+                             f'y1="{y(i):.1f}" y2="{y(j):.1f}" stroke="{colour}" '
+                             f'stroke-width="1.5"><title>{alignment.source.lang} {i} ↔ '
+                             f"{alignment.target.lang} {j}</title></line>")
+    return "".join(parts) + "</svg>"
