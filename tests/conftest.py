@@ -55,3 +55,30 @@ def default_encoder(cache_dir) -> Encoder:
 def flagship(default_encoder) -> Alignment:
     """corpus/001 (Xinhua, zh) against corpus/003 (English coverage), auto mode, default model."""
     return align_files(FLAGSHIP_ZH, FLAGSHIP_EN, model=default_encoder)
+
+
+# Fixtures that run a real model: every test using one is slow.
+MODEL_FIXTURES = {"default_encoder", "flagship"}
+MODEL_LOADERS = ("align.embed.USEEncoder.__init__", "align.embed.E5SmallEncoder.__init__",
+                 "align.embed.SentenceTransformerEncoder.__init__", "align.e5_torch.E5Torch.__init__")
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """Model fixtures and the browser make a test slow."""
+    for item in items:
+        if MODEL_FIXTURES & set(getattr(item, "fixturenames", ())) or item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(autouse=True)
+def _models_only_in_slow_tests(request, monkeypatch) -> None:
+    """``pytest -m "not slow"`` is the model-free suite (under a minute): a test that
+    loads a real model without the ``slow`` mark fails here, so the mark cannot rot."""
+    if request.node.get_closest_marker("slow"):
+        return
+
+    def refuse(*_args, **_kwargs):
+        raise AssertionError(f"{request.node.nodeid} loads a real model: mark it @pytest.mark.slow")
+
+    for loader in MODEL_LOADERS:
+        monkeypatch.setattr(loader, refuse)

@@ -656,6 +656,7 @@ def test_paragraph_breaks_are_shown(out, book, monkeypatch):
         f"zh paragraph {n}" for n in range(1, PAGE_SIZE // 10 + 1)]
 
 
+@pytest.mark.slow
 def test_realigning_a_reviewed_pair_asks_first(app, out):
     key = matched_keys(stored(out))[0]
     app.button(key=widget_key("confirm", key)).click().run()
@@ -687,6 +688,7 @@ def test_two_tabs_on_one_pair_keep_both_confirmations(out, monkeypatch):
     assert "changed in another tab" in first.error[0].value
 
 
+@pytest.mark.slow
 def test_a_failed_realign_keeps_the_review_and_says_why(app, out, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # fail fast instead of trying the network
     before = stored(out).to_dict()

@@ -81,6 +81,7 @@ def output_files(out: Path) -> dict[str, bytes]:
             if p.is_file()}
 
 
+@pytest.mark.slow
 def test_folder_batch_writes_what_align_pair_writes(tmp_path):
     folder = make_folder(tmp_path / "in")
     report = run_batch(find_jobs(folder), tmp_path / "out", FAST)
@@ -101,6 +102,7 @@ def test_folder_batch_writes_what_align_pair_writes(tmp_path):
     assert stats["matched"] == len(speech.matched_pairs()) > 0
 
 
+@pytest.mark.slow
 def test_merged_tmx_is_valid_and_holds_every_pairs_units(tmp_path):
     manifest = make_manifest(tmp_path / "in")
     out = tmp_path / "out"
@@ -119,6 +121,7 @@ def test_merged_tmx_is_valid_and_holds_every_pairs_units(tmp_path):
     assert json.loads((out / "en/li2024.done").read_text())["stats"]["mode"] == "comparable"
 
 
+@pytest.mark.slow
 def test_bad_pairs_are_reported_and_the_rest_still_aligned(tmp_path, capsys):
     folder = make_folder(tmp_path / "in")
     (folder / "empty.zh.txt").write_text("\n\n", encoding="utf-8")
@@ -151,6 +154,7 @@ def test_usage_errors_exit_2_before_anything_runs(tmp_path, capsys):
     assert not (tmp_path / "o").exists()
 
 
+@pytest.mark.slow
 def test_rerun_skips_finished_pairs_and_redoes_changed_ones(tmp_path):
     folder = make_folder(tmp_path / "in")
     out = tmp_path / "out"
@@ -176,6 +180,7 @@ def test_rerun_skips_finished_pairs_and_redoes_changed_ones(tmp_path):
     assert {r.status for r in fourth.results} == {"aligned"}
 
 
+@pytest.mark.slow
 def test_two_local_workers_write_what_one_writes(tmp_path):
     jobs = find_jobs(make_manifest(tmp_path / "in"))
     run_batch(jobs, tmp_path / "one", FAST)
@@ -183,6 +188,7 @@ def test_two_local_workers_write_what_one_writes(tmp_path):
     assert output_files(tmp_path / "two") == output_files(tmp_path / "one")
 
 
+@pytest.mark.slow
 def test_ray_engine_writes_what_the_local_engine_writes(tmp_path, monkeypatch):
     pytest.importorskip("ray", reason="Ray is an optional extra: pip install 'zhen-align[ray]'")
     make_manifest(tmp_path / "in")

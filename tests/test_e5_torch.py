@@ -138,6 +138,7 @@ def test_token_states_carry_character_spans(model):
     assert one.hidden.shape == (1, len(en.ids), 384) and np.allclose(one.hidden[0], en.hidden[8], atol=1e-5)
 
 
+@pytest.mark.slow
 def test_e5_member_of_the_default_runs_in_torch_under_its_own_cache_key(tmp_path):
     encoder = load_encoder("e5-small", cache=EmbeddingCache(tmp_path / "c.sqlite"))
     assert isinstance(encoder.inner, E5SmallEncoder) and isinstance(encoder.inner.model, E5Torch)

@@ -108,6 +108,7 @@ def test_sentence_transformers_model_name_is_its_folder(minilm):
     assert minilm.name == str(minilm_folder())
 
 
+@pytest.mark.slow
 def test_cli_pair_with_a_sentence_transformers_folder(tmp_path, capsys):
     """English↔English: the 2024 MFA report (corpus/000) against the 2025 coverage (003)."""
     lines_2024 = EN_2024.read_text(encoding="utf-8").splitlines()
@@ -138,6 +139,7 @@ def test_cli_pair_with_a_sentence_transformers_folder(tmp_path, capsys):
 # --- packaged models -------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("make", [USEEncoder, E5SmallEncoder], ids=["use-m3", "e5-small"])
 def test_packaged_models_give_unit_rows(make, flagship_docs):
     zh, en = flagship_docs
@@ -148,6 +150,7 @@ def test_packaged_models_give_unit_rows(make, flagship_docs):
     assert_unit_rows(vecs)
 
 
+@pytest.mark.slow
 def test_encode_nothing_gives_an_empty_matrix():
     assert USEEncoder().encode([]).shape == (0, 512)
 
@@ -161,6 +164,7 @@ def test_default_ranks_the_right_english_sentence_first(default_encoder, flagshi
         assert best == en_id, (zh.sentences[zh_id].text, en.sentences[best].text)
 
 
+@pytest.mark.slow
 def test_default_is_the_weighted_mean_of_both_cosines(flagship_docs):
     """The fused dot product is what FusedEncoder promises: a weighted mean of cosines."""
     zh, en = flagship_docs
@@ -184,6 +188,7 @@ def test_unknown_model_names_the_option():
 # --- cache ------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_second_encode_is_served_by_the_cache(tmp_path, flagship_docs):
     zh, en = flagship_docs
     texts = [zh.sentences[3].norm, en.sentences[1].norm, zh.sentences[3].norm]
@@ -199,6 +204,7 @@ def test_second_encode_is_served_by_the_cache(tmp_path, flagship_docs):
     assert np.array_equal(first[0], first[2])
 
 
+@pytest.mark.slow
 def test_only_unseen_texts_reach_the_model(tmp_path, flagship_docs):
     zh, en = flagship_docs
     encoder = load_encoder("use-m3", cache=EmbeddingCache(tmp_path / "emb.sqlite"))
@@ -208,6 +214,7 @@ def test_only_unseen_texts_reach_the_model(tmp_path, flagship_docs):
     assert calls == [[zh.sentences[3].norm], [en.sentences[1].norm]]
 
 
+@pytest.mark.slow
 def test_cache_survives_a_new_cache_object_on_the_same_file(tmp_path, flagship_docs):
     zh, _ = flagship_docs
     texts = [s.norm for s in zh.sentences[3:6]]
@@ -220,6 +227,7 @@ def test_cache_survives_a_new_cache_object_on_the_same_file(tmp_path, flagship_d
     assert np.array_equal(first, again)
 
 
+@pytest.mark.slow
 def test_models_do_not_collide_in_one_cache(tmp_path, flagship_docs):
     _, en = flagship_docs
     texts = [en.sentences[3].norm, en.sentences[4].norm]
@@ -234,6 +242,7 @@ def test_models_do_not_collide_in_one_cache(tmp_path, flagship_docs):
     assert np.allclose(e5_vecs, e5.encode(texts), atol=UNIT)
 
 
+@pytest.mark.slow
 def test_default_cache_follows_align_cache_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("ALIGN_CACHE_DIR", str(tmp_path / "cache"))
     encoder = load_encoder("use-m3")
@@ -241,6 +250,7 @@ def test_default_cache_follows_align_cache_dir(tmp_path, monkeypatch):
     assert (tmp_path / "cache" / "embeddings.sqlite").is_file()
 
 
+@pytest.mark.slow
 def test_no_cache_means_the_bare_model():
     assert isinstance(load_encoder("use-m3", cache=False), USEEncoder)
 

@@ -92,6 +92,7 @@ def test_split_evidence_for_many_cells_equals_one_cell_at_a_time(spans):
 
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode, stages", [
     ("parallel", ["embedding (use-m3)", "embedding (e5-small)", "source windows",
                   "source clauses", "target windows", "target clauses", "aligning"]),

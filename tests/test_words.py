@@ -79,6 +79,7 @@ def write(path, data: bytes):
     return str(path)
 
 
+@pytest.mark.slow
 def test_cli_round_trip(tmp_path, capsys):
     both = write(tmp_path / "pairs.txt", "".join(f"{s} ||| {t}\n" for s, t in TOKENISED).encode())
     assert cli.main(["words", both]) == 0
@@ -117,12 +118,14 @@ def test_cli_two_files_of_different_length(tmp_path, capsys):
     assert capsys.readouterr().err == f"align: {tgt}: has 1 lines, the source 2\n"
 
 
+@pytest.mark.slow
 def test_cli_bad_layer(tmp_path, capsys):
     path = write(tmp_path / "pairs.txt", b"a ||| b\n")
     assert cli.main(["words", path, "--layer", "13"]) == 2
     assert capsys.readouterr().err == "align: --layer: layer must be 0-12, not 13\n"
 
 
+@pytest.mark.slow
 def test_cli_word_the_model_cannot_see_stays_unlinked(tmp_path, capsys):
     # A zero-width space is a "word" to str.split but normalises to nothing in the model.
     path = write(tmp_path / "pairs.txt", "\u200b ||| hello world\n中国 \u200b ||| China\n".encode())
