@@ -5,4 +5,4 @@ Pipeline: :mod:`align.ingest` (read, decode, normalise, segment) →
 :mod:`align.claims` → :mod:`align.export`; :mod:`align.pipeline` runs it end to end.
 """
 
-__version__ = "0.1.2"
+__version__ = "0.1.3"
