@@ -185,9 +185,10 @@ def _print_pairs(alignment, pairs) -> None:
     """Each pair with its confidence and what one side states alone: figures (``!``)
     and unsupported spans (``+``, one line each)."""
     for pair in pairs:
-        figures = ", ".join(f"{f.span or f.value} only in {'source' if f.side == 'src' else 'target'}"
-                            + (f" (stated in its sentence {f.where})" if f.where is not None else "")
-                            for f in pair.flags if f.kind.startswith("number-"))
+        figures = ", ".join(
+            f"{f.span or f.value} only in {'source' if f.side == 'src' else 'target'}"
+            + (f" (the other text states it in sentence {f.where})" if f.where is not None else "")
+            for f in pair.flags if f.kind.startswith("number-"))
         crossing = "  [reordered]" if pair.has_flag("crossing") else ""
         print(f"  {pair.score:.2f}  {_snippet(alignment.source, pair.src, 36)}{crossing}")
         print(f"        {_snippet(alignment.target, pair.tgt, 72)}")

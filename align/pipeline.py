@@ -4,9 +4,9 @@ segment (:mod:`align.ingest`) → embed (:mod:`align.embed`) → align (one
 :mod:`align.aligners` regime: prepare its views, align) → shared
 post-processing (metadata beads, crossing links, candidates) → flag
 (:mod:`align.claims`: one-sided figures) → word links inside matched pairs
-(:mod:`align.evidence`) → unsupported spans (:mod:`align.support`). Captions, bylines and datelines are taken out before
-aligning (they repeat or credit the body, so they would steal its links) and
-put back as 1-0 beads.
+(:mod:`align.evidence`) → unsupported spans (:mod:`align.support`).
+Captions, bylines and datelines are taken out before aligning (they repeat or
+credit the body, so they would steal its links) and put back as 1-0 beads.
 """
 
 from __future__ import annotations
