@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal
 
 import cn2an
@@ -37,6 +38,9 @@ from align.model import Alignment, Document, Flag, Pair, Sentence, is_chinese
 from align.normalise import to_simplified
 
 ONLY_IN = {"src": "number-only-in-source", "tgt": "number-only-in-target"}
+# A figure missing from the pair that the other document states in another sentence.
+ELSEWHERE = "number-elsewhere"
+FIGURE_FLAGS = (*ONLY_IN.values(), ELSEWHERE)
 
 # "a"/"an" translate 一 and "one", "first" and 第一 are everywhere as pronouns
 # and idioms: a value of 1 would mostly flag articles.
@@ -449,7 +453,31 @@ def extract_quantities(text: str, lang: str) -> list[Quantity]:
     return [Quantity(shown[s:e], value, kind, s, e) for s, e, value, kind in found]
 
 
-def flag_pair(pair: Pair, source: Document, target: Document) -> list[Flag]:
+@dataclass
+class Context:
+    """What each document states outside any one pair: its figures by sentence, and its date.
+
+    ``figures[side]`` holds every (sentence id, quantity) of that document,
+    captions, bylines and datelines included (a dateline is where a wire gives
+    its date); ``dates[side]`` is the article's date (:func:`article_date`),
+    the other document's when it states none (both report the same event).
+    """
+
+    figures: dict[str, list[tuple[int, Quantity]]]
+    dates: dict[str, date | None]
+
+    @classmethod
+    def of(cls, source: Document, target: Document) -> Context:
+        # Body sentences first, so that "where" points at one a reviewer can read in context.
+        figures = {side: [(s.id, q) for s in sorted(doc.sentences, key=lambda s: not s.matchable)
+                          for q in extract_quantities(s.text, doc.lang)]
+                   for side, doc in (("src", source), ("tgt", target))}
+        own = {"src": article_date(source), "tgt": article_date(target)}
+        return cls(figures, {"src": own["src"] or own["tgt"], "tgt": own["tgt"] or own["src"]})
+
+
+def flag_pair(pair: Pair, source: Document, target: Document,
+              context: Context | None = None) -> list[Flag]:
     """Flags for the figures of a matched pair that only one side states.
 
     Values are compared as sets: a value stated anywhere on the other side
@@ -459,32 +487,123 @@ def flag_pair(pair: Pair, source: Document, target: Document) -> list[Flag]:
     way only: a side may leave out the year or the month (``July 26`` covers
     ``2025年7月26日`` and ``26日``), but must state the most precise part the
     other side gives (``2025`` alone does not cover ``July 26, 2025``).
+
+    With a document ``context``, a weekday on the other side covers the date
+    it names in a report of known date ("on Saturday" in a report dated
+    2025-07-27 is 2025-07-26), and a figure the other document states outside
+    the pair is flagged ``number-elsewhere`` with ``where`` (the first such
+    sentence) instead of as missing.
     """
     if not pair.matched:
         return []
+    docs = {"src": source, "tgt": target}
     sides = {"src": _side_quantities(pair.src, source), "tgt": _side_quantities(pair.tgt, target)}
     flags = []
     for side, other in (("src", "tgt"), ("tgt", "src")):
+        given = [o for _, o in sides[other]]
+        if context is not None:
+            ids = pair.tgt if other == "tgt" else pair.src
+            given += _weekday_dates(ids, docs[other], context.dates[other])
         seen = set()
         for sentence_id, q in sides[side]:
-            if q.value in seen or _covered(q, [o for _, o in sides[other]]):
+            if q.value in seen or _covered(q, given):
                 continue
             seen.add(q.value)
-            flags.append(Flag(ONLY_IN[side], span=q.span, value=q.value, side=side,
-                              sentence=sentence_id))
+            text = docs[side].sentences[sentence_id].text
+            at = {"start": q.start, "end": q.end} if text[q.start:q.end] == q.span else {}
+            where = _stated_elsewhere(q, context, other, pair) if context is not None else None
+            kind = ONLY_IN[side] if where is None else ELSEWHERE
+            flags.append(Flag(kind, span=q.span, value=q.value, side=side, sentence=sentence_id,
+                              where=where, **at))
     return flags
 
 
 def flag_claims(alignment: Alignment) -> None:
     """Add one-sided-figure flags to every matched pair, keeping other flags.
 
-    Flags of these two kinds already on a pair are recomputed, not added to,
+    Flags of these kinds already on a pair are recomputed, not added to,
     so running it twice, or again after a reviewer re-links a pair, leaves
     exactly the current differences.
     """
+    context = Context.of(alignment.source, alignment.target)
     for pair in alignment.matched_pairs():
-        kept = [f for f in pair.flags if f.kind not in ONLY_IN.values()]
-        pair.flags = kept + flag_pair(pair, alignment.source, alignment.target)
+        kept = [f for f in pair.flags if f.kind not in FIGURE_FLAGS]
+        pair.flags = kept + flag_pair(pair, alignment.source, alignment.target, context)
+
+
+# --- document context -------------------------------------------------------------
+
+# A figure is "stated elsewhere" only when it is specific enough that the other
+# document's mention is the same fact: a date, a percentage, a number from 10
+# up. Small counts (two sides, three proposals) recur by chance in any text.
+ELSEWHERE_MIN = 10
+EN_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+EN_WEEKDAY = re.compile(rf"\b({'|'.join(EN_WEEKDAYS)})\b")
+# 星期六, 周六, 礼拜六 (Simplified, as matched); 日/天 is Sunday.
+ZH_WEEKDAY = re.compile(r"(?:星期|礼拜|周)([一二三四五六日天])")
+ZH_WEEKDAY_NUMBER = {c: k for k, c in enumerate("一二三四五六")} | {"日": 6, "天": 6}
+
+
+def article_date(doc: Document) -> date | None:
+    """The report's date: the first full date (year, month, day) in a dateline.
+
+    Wire copy and web pages put it there (``date 2025-07-27``); a dateline
+    without a year (``新華社上海7月26日電``) takes the year from the first
+    year-month-day date the document states anywhere, or gives none.
+    """
+    datelines = [s for s in doc.sentences if s.has_flag("dateline")]
+    partial = None
+    for s in datelines:
+        for q in extract_quantities(s.text, doc.lang):
+            parts = _date_parts(q)
+            if parts and q.kind == "date" and parts[1] and parts[2]:
+                if parts[0]:
+                    return _calendar(*parts)
+                partial = partial or parts
+    if partial is None:
+        return None
+    for s in doc.sentences:
+        for q in extract_quantities(s.text, doc.lang):
+            parts = _date_parts(q)
+            if q.kind == "date" and parts and parts[0] and parts[1:] == partial[1:]:
+                return _calendar(*parts)
+    return None
+
+
+def _calendar(y: int, m: int, d: int) -> date | None:
+    try:
+        return date(y, m, d)
+    except ValueError:
+        return None
+
+
+def _weekday_dates(ids: list[int], doc: Document, today: date | None) -> list[Quantity]:
+    """Weekdays of the sentences ``ids`` as the dates they name: the last such day up
+    to the report's date (news tells what happened). They only ever cover a figure,
+    they are never flagged themselves."""
+    if today is None:
+        return []
+    out = []
+    for i in ids:
+        text = doc.sentences[i].text
+        if is_chinese(doc.lang):
+            found = [(m, ZH_WEEKDAY_NUMBER[m[1]]) for m in ZH_WEEKDAY.finditer(to_simplified(text))]
+        else:
+            found = [(m, EN_WEEKDAYS.index(m[1])) for m in EN_WEEKDAY.finditer(text)]
+        for m, weekday in found:
+            day = today - timedelta(days=(today.weekday() - weekday) % 7)
+            out.append(Quantity(m.group(), day.isoformat(), "date", m.start(), m.end()))
+    return out
+
+
+def _stated_elsewhere(q: Quantity, context: Context, other: str, pair: Pair) -> int | None:
+    """The first sentence of the other document, outside the pair, that states ``q``
+    (a body sentence before a caption, byline or dateline), or None."""
+    if q.kind == "number" and Decimal(q.value) < ELSEWHERE_MIN:
+        return None
+    inside = set(pair.tgt if other == "tgt" else pair.src)
+    found = [sid for sid, o in context.figures[other] if sid not in inside and _covered(q, [o])]
+    return found[0] if found else None
 
 
 def _side_quantities(ids: list[int], doc: Document) -> list[tuple[int, Quantity]]:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from . import __version__
+from . import __version__, support
 from .batch import BatchOptions, find_jobs, format_report, run_batch
 from .embed import known_models
 from .engines import ENGINES
@@ -181,6 +181,24 @@ def _print_summary(result: dict) -> None:
         print(f"  {kind.upper():4} {path}")
 
 
+def _print_pairs(alignment, pairs) -> None:
+    """Each pair with its confidence and what one side states alone: figures (``!``)
+    and unsupported spans (``+``, one line each)."""
+    for pair in pairs:
+        figures = ", ".join(
+            f"{f.span or f.value} only in {'source' if f.side == 'src' else 'target'}"
+            + (f" (the other text states it in sentence {f.where})" if f.where is not None else "")
+            for f in pair.flags if f.kind.startswith("number-"))
+        crossing = "  [reordered]" if pair.has_flag("crossing") else ""
+        print(f"  {pair.score:.2f}  {_snippet(alignment.source, pair.src, 36)}{crossing}")
+        print(f"        {_snippet(alignment.target, pair.tgt, 72)}")
+        if figures:
+            print(f"        ! {figures}")
+        for f in pair.flags:
+            if f.kind == support.KIND:
+                print(f"        + {'source' if f.side == 'src' else 'target'} {f.sentence} only: {f.span}")
+
+
 def _run_pair(args) -> int:
     name = args.name or Path(args.source).stem
     result = _align_and_write(args.source, args.target, Path(args.out) if args.out else None, name, args)
@@ -188,6 +206,11 @@ def _run_pair(args) -> int:
         print(format_beads(result["alignment"].pairs), end="")
     else:
         _print_summary(result)
+        alignment = result["alignment"]
+        partly = [p for p in alignment.matched_pairs() if p.has_flag(support.KIND)]
+        if partly:
+            print(f"\nPairs with unsupported spans ({len(partly)}; + what one side says alone):")
+            _print_pairs(alignment, partly)
     return 0
 
 
@@ -203,14 +226,7 @@ def _run_demo(args) -> int:
     _print_summary(result)
     alignment = result["alignment"]
     print("\nAligned pairs (confidence; details stated on one side only):")
-    for pair in alignment.matched_pairs():
-        details = ", ".join(f"{f.span or f.value} only in {'source' if f.side == 'src' else 'target'}"
-                            for f in pair.flags if f.kind.startswith("number-only"))
-        crossing = "  [reordered]" if pair.has_flag("crossing") else ""
-        print(f"  {pair.score:.2f}  {_snippet(alignment.source, pair.src, 36)}{crossing}")
-        print(f"        {_snippet(alignment.target, pair.tgt, 72)}")
-        if details:
-            print(f"        ! {details}")
+    _print_pairs(alignment, alignment.matched_pairs())
     print("\nUnmatched claims (source):")
     for s in result["alignment"].unmatched("src"):
         print(f"  [{s.id}] {s.text}")

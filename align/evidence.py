@@ -12,6 +12,7 @@ sentence boundary), and its links are mapped back to sentence and word.
 
 from __future__ import annotations
 
+from .e5_torch import E5Torch
 from .model import Alignment, Document
 from .words import Sentence as Words
 from .words import WordAligner
@@ -35,8 +36,25 @@ def _words(doc: Document, ids: list[int]) -> tuple[Words, list[tuple[int, int]]]
     return Words(text, spans), owners
 
 
+def word_aligner_for(encoder) -> WordAligner:
+    """A word aligner on the e5 model the sentence encoder already loaded, if it has one
+    (directly, cached or as a member of a fusion); else on a newly loaded one."""
+    stack = [encoder]
+    while stack:
+        enc = stack.pop()
+        if isinstance(getattr(enc, "model", None), E5Torch):
+            return WordAligner(enc.model)
+        stack += [getattr(enc, "inner", None)] + [m for m, _ in getattr(enc, "_members", [])]
+        stack = [e for e in stack if e is not None]
+    return WordAligner()
+
+
 def add_word_links(alignment: Alignment, aligner: WordAligner | None = None) -> Alignment:
-    """Fill ``Sentence.tokens`` and ``Pair.words`` for every matched pair (in place)."""
+    """Fill ``Sentence.tokens`` and ``Pair.words`` for every matched pair (in place).
+
+    Token states are computed here, once per bead, and dropped after: they are
+    far larger than sentence vectors and never go to the embedding cache.
+    """
     aligner = aligner or WordAligner()
     matched = alignment.matched_pairs()
     sides = [(_words(alignment.source, p.src), _words(alignment.target, p.tgt)) for p in matched]

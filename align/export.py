@@ -17,9 +17,10 @@ from typing import Any
 from align.atomic import write_atomic
 from align.errors import InputError
 from align.model import Alignment
+from align.support import describe
 from align.tmx import bead_text, flag_kinds, to_tmx
 
-TSV_HEADER = ("src_ids", "tgt_ids", "score", "source", "target", "flags")
+TSV_HEADER = ("src_ids", "tgt_ids", "score", "source", "target", "flags", "unsupported")
 
 # Backslash escapes, as in PostgreSQL's and MySQL's text formats: a tab or
 # newline inside a sentence would otherwise shift columns or split a row.
@@ -91,7 +92,8 @@ def to_tsv(alignment: Alignment) -> str:
     """One row per bead, in ``alignment.pairs`` order, under a header row.
 
     Columns: source ids, target ids (comma-joined), score, source text, target
-    text, flag kinds (comma-joined). Unmatched sentences appear with an empty
+    text, flag kinds (comma-joined), unsupported spans (``target 3: span; …``,
+    see :func:`align.support.describe`). Unmatched sentences appear with an empty
     id list on the other side, so the file accounts for every sentence.
     """
     rows = ["\t".join(TSV_HEADER)]
@@ -103,6 +105,7 @@ def to_tsv(alignment: Alignment) -> str:
             bead_text(alignment.source, pair.src),
             bead_text(alignment.target, pair.tgt),
             ",".join(flag_kinds(pair)),
+            describe(pair),
         )
         rows.append("\t".join(_tsv_field(f) for f in fields))
     return "\n".join(rows) + "\n"

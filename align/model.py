@@ -28,7 +28,10 @@ class Flag:
     ``byline``, ``dateline``, ``number-only-in-target``, ``crossing``, ...).
     ``span`` is the text it is about (for highlighting), ``value`` a normalised
     form (``40``, ``2025-07-26``), ``side`` ``"src"``/``"tgt"`` for pair flags
-    and ``sentence`` the id of the sentence the span is in.
+    and ``sentence`` the id of the sentence the span is in; ``start``/``end``,
+    where known, are the span's character offsets into that sentence's ``text``.
+    ``where`` (number flags) is the id of a sentence of the other document that
+    states the figure outside this pair.
     """
 
     kind: str
@@ -36,6 +39,9 @@ class Flag:
     value: str = ""
     side: str = ""
     sentence: int | None = None
+    start: int | None = None
+    end: int | None = None
+    where: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v not in ("", None)}

@@ -3,9 +3,10 @@
 segment (:mod:`align.ingest`) → embed (:mod:`align.embed`) → align (one
 :mod:`align.aligners` regime: prepare its views, align) → shared
 post-processing (metadata beads, crossing links, candidates) → flag
-(:mod:`align.claims`). Captions, bylines and datelines are taken out before
-aligning (they repeat or credit the body, so they would steal its links) and
-put back as 1-0 beads.
+(:mod:`align.claims`: one-sided figures) → word links inside matched pairs
+(:mod:`align.evidence`) → unsupported spans (:mod:`align.support`).
+Captions, bylines and datelines are taken out before aligning (they repeat or
+credit the body, so they would steal its links) and put back as 1-0 beads.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__, claims, parallel
+from . import __version__, claims, evidence, parallel, support
 from .aligners import FULL_MATRIX_CELLS, MODES, Aligner, aligner_for
 from .embed import Encoder, Progress, load_encoder
 from .ingest import load_document
@@ -37,8 +38,13 @@ def align_files(src_path: str | Path, tgt_path: str | Path, *, model: str | Enco
 
 
 def align_documents(source: Document, target: Document, encoder: Encoder, *, mode: str = "auto",
-                    aligner: Aligner | None = None, progress: Progress | None = None) -> Alignment:
-    """Align two documents with the regime ``mode`` names (or a configured ``aligner``)."""
+                    aligner: Aligner | None = None, progress: Progress | None = None,
+                    words: bool = True) -> Alignment:
+    """Align two documents with the regime ``mode`` names (or a configured ``aligner``).
+
+    ``words=False`` skips the word links and unsupported spans (benchmarks of
+    sentence alignment alone).
+    """
     aligner = aligner or aligner_for(mode)
     prepared = aligner.prepare(source, target, encoder, progress)
     if progress:
@@ -52,6 +58,9 @@ def align_documents(source: Document, target: Document, encoder: Encoder, *, mod
         signature={"tool": f"zhen-align {__version__}", "encoder": used, **aligner.signature()},
     )
     claims.flag_claims(alignment)
+    if words:
+        evidence.add_word_links(alignment, evidence.word_aligner_for(encoder))
+        support.flag_unsupported(alignment)
     if progress:
         progress("aligning", 1, 1)
     return alignment

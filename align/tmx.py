@@ -26,6 +26,7 @@ from lxml import etree
 from align import __version__
 from align.errors import InputError
 from align.model import Alignment, Document, Pair, is_chinese
+from align.support import describe
 
 TOOL_NAME = "zhen-align"
 TMX_VERSION = "1.4"
@@ -187,6 +188,8 @@ def _tu(
     reviewed = notes.get(index, {})
     if reviewed.get("note"):
         etree.SubElement(tu, "note").text = xml_safe(str(reviewed["note"]))
+    if unsupported := describe(pair):
+        etree.SubElement(tu, "note").text = xml_safe(f"unsupported: {unsupported}")
     props = {
         "x-score": f"{pair.score:.4f}",
         "x-flags": ",".join(flag_kinds(pair)),

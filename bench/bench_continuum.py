@@ -69,7 +69,7 @@ def run(docs, langs, encoder, modes, seeds) -> None:
                 source = document_from_text("\n".join(case.src), src_lang, f"{doc}.src", presplit=True)
                 target = document_from_text("\n".join(case.tgt), tgt_lang, f"{doc}.tgt", presplit=True)
                 for mode in modes:
-                    alignment = align_documents(source, target, encoder, mode=mode)
+                    alignment = align_documents(source, target, encoder, mode=mode, words=False)
                     beads = [(tuple(p.src), tuple(p.tgt)) for p in alignment.pairs]
                     doc_counts[mode] += counts(case.gold, beads)
                     if mode == "auto":

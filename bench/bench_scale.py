@@ -184,7 +184,8 @@ def synthetic_documents(data: Synthetic) -> tuple[Document, Document]:
 
 def run_pipeline(data: Synthetic) -> None:
     source, target = synthetic_documents(data)
-    align_documents(source, target, Precomputed(np.vstack([data.src, data.tgt])), mode="parallel")
+    align_documents(source, target, Precomputed(np.vstack([data.src, data.tgt])), mode="parallel",
+                    words=False)
 
 
 def bench_aligner(sizes: list[int]) -> dict[int, float]:
@@ -281,7 +282,7 @@ def bench_end_to_end(model: str, count: int) -> float:
             source = load_document(src, "zh", presplit=True)
             target = load_document(tgt, "en", presplit=True)
             ingest = time.perf_counter() - started
-            align_documents(source, target, encoder, mode="parallel")
+            align_documents(source, target, encoder, mode="parallel", words=False)
             total = time.perf_counter() - started
             rest = total - ingest - clock.seconds
             cold_rate = cold_rate or 2 * count / clock.seconds

@@ -91,9 +91,9 @@ def test_read_json_missing_file(tmp_path):
 
 def test_tsv_has_a_header_and_one_row_per_pair_in_order(alignment):
     rows = tsv_rows(alignment)
-    assert rows[0] == ["src_ids", "tgt_ids", "score", "source", "target", "flags"]
+    assert rows[0] == ["src_ids", "tgt_ids", "score", "source", "target", "flags", "unsupported"]
     assert len(rows) == len(alignment.pairs) + 1
-    assert all(len(row) == 6 for row in rows)
+    assert all(len(row) == 7 for row in rows)
     assert [row[:2] for row in rows[1:4]] == [["0", ""], ["1", ""], ["2", ""]]
     assert rows[4][:3] == ["3", "0", "0.4700"]
 

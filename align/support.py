@@ -1,0 +1,158 @@
+"""Unsupported spans: what one side of a matched pair says and the other does not.
+
+A matched pair can still disagree inside: coverage adds "from upwards of 40
+countries and international organizations" to a sentence whose Chinese says only
+國內外嘉賓…1000多人出席. The word links of :mod:`align.evidence` show it: a
+content word whose best link is weak (or that has none) is not supported by the
+other side. Unsupported words are merged into spans; function words and
+punctuation join a span but never make one alone, and a figure the claims step
+already flags as one-sided (:mod:`align.claims`) counts as unsupported too (its
+word may well be linked, to a different figure).
+
+Three settings, calibrated together on clauses inserted into MAC-Dev translation
+pairs (``bench/bench_unsupported.py``, which prints the leave-one-document-out
+figures): ``bar`` (the cosine a word's best link must reach at the word
+aligner's layer, averaged over ``window`` content words either side) and
+``min_words`` (unsupported content words a span needs).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .claims import ONLY_IN
+from .model import Alignment, Document, Flag, Pair, is_chinese
+from .normalise import HAN
+
+KIND = "unsupported"
+
+# The best of 84 settings on MAC-Dev pairs with inserted clauses (bench/bench_unsupported.py:
+# char F1 0.563, leave-one-document-out 0.551; bar 0.5 without averaging ties). See README.
+BAR = 0.35
+WINDOW = 1
+MIN_WORDS = 3
+
+# Words that carry grammar, not content: they may sit inside a span but never make one.
+EN_FUNCTION_WORDS = frozenset("""
+a about above after again against all also am an and any are as at be because been before
+being below between both but by can could did do does doing down during each either few for
+from further had has have having he her here hers herself him himself his how i if in into is
+it its itself just may me might more most must my myself neither no nor not now of off on once
+only or other our ours ourselves out over own same shall she should so some such than that the
+their theirs them themselves then there these they this those through to too under until up
+upon us very was we were what when where whether which while who whom whose why will with
+within without would yet you your yours 's ’s n't
+""".split())
+ZH_FUNCTION_WORDS = frozenset("""
+的 地 得 了 着 过 在 是 和 与 及 以及 并 并且 而 而且 或 或者 也 都 就 又 还 很 将 把 被 对 对于 为 为了
+从 向 于 以 之 其 这 那 这些 那些 这个 那个 该 此 个 一个 等 等等 中 上 下 里 们 我 你 他 她 它 我们 你们
+他们 她们 它们 自己 所 所以 因为 但 但是 如果 虽然 可以 要 会 能 让 使 给 由 到 吗 呢 吧 啊 呀 么 什么
+怎么 没有 不 没 有 已 已经 正在 更 最 非常 一 一些 各 每 这样 那样 如此 一样 之后 以后 之前 以来 时
+""".split())
+_CONTENT = re.compile(rf"[{HAN}\w]")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The three calibrated numbers (see the module docstring)."""
+
+    bar: float = BAR
+    window: int = WINDOW
+    min_words: int = MIN_WORDS
+
+    def signature(self) -> str:
+        return f"bar:{self.bar}|window:{self.window}|min_words:{self.min_words}"
+
+
+def is_content(word: str, lang: str) -> bool:
+    """A word that can carry a claim: letters or digits, not a function word."""
+    if not _CONTENT.search(word):
+        return False
+    stop = ZH_FUNCTION_WORDS if is_chinese(lang) else EN_FUNCTION_WORDS
+    return word.lower() not in stop
+
+
+def spans(text: str, tokens: list[tuple[int, int]], support: list[float], lang: str,
+          settings: Settings = Settings(), forced: frozenset[int] = frozenset()) -> list[tuple[int, int]]:
+    """Character spans of ``text`` that the other side does not support.
+
+    ``support[k]`` is the best link score of word ``k`` (-1 for none, counted as
+    0). Each content word's score is averaged with its ``window`` content
+    neighbours on either side: what a translation leaves out comes in runs, and
+    one chance link inside a run ("40 countries and *international*
+    organizations") or one missing link in a well-linked clause is noise. A
+    span runs over consecutive content words below ``bar`` (function words
+    between them join it) and needs ``min_words`` of them. Words in ``forced``
+    (figures the claims step found on one side only) are unsupported whatever
+    their neighbours: that evidence is not noisy.
+    """
+    content = [k for k, (a, b) in enumerate(tokens) if is_content(text[a:b], lang)]
+    scores = [max(support[k], 0.0) for k in content]
+    w = settings.window
+    smooth = [sum(scores[max(0, n - w):n + w + 1]) / len(scores[max(0, n - w):n + w + 1])
+              for n in range(len(scores))]
+    found: list[tuple[int, int]] = []
+    run: list[int] = []
+    for n, k in enumerate(content + [None]):
+        if k is not None and (smooth[n] < settings.bar or k in forced):
+            run.append(k)
+            continue
+        if len(run) >= settings.min_words:
+            found.append((tokens[run[0]][0], tokens[run[-1]][1]))
+        run = []
+    return found
+
+
+def _support(pair: Pair, side: str, sentence: int, n: int) -> list[float]:
+    """Best link score of each word of one sentence of the pair (-1: no link)."""
+    best = [-1.0] * n
+    for s, i, t, j, score in pair.words:
+        sid, k = (s, i) if side == "src" else (t, j)
+        if sid == sentence:
+            best[k] = max(best[k], score)
+    return best
+
+
+def _one_sided_figures(pair: Pair, side: str, sentence: int, tokens) -> frozenset[int]:
+    """Words inside a figure the claims step flags as stated on this side only."""
+    out = set()
+    for f in pair.flags:
+        if f.kind == ONLY_IN[side] and f.sentence == sentence and f.start is not None:
+            out |= {k for k, (a, b) in enumerate(tokens) if a < f.end and f.start < b}
+    return frozenset(out)
+
+
+def pair_flags(pair: Pair, source: Document, target: Document,
+               settings: Settings = Settings()) -> list[Flag]:
+    """``unsupported`` flags of one matched pair whose ``words`` are filled."""
+    flags = []
+    for side, doc, ids in (("src", source, pair.src), ("tgt", target, pair.tgt)):
+        for sid in ids:
+            sentence = doc.sentences[sid]
+            if not sentence.matchable or not sentence.tokens:
+                continue
+            support = _support(pair, side, sid, len(sentence.tokens))
+            forced = _one_sided_figures(pair, side, sid, sentence.tokens)
+            for k in forced:
+                support[k] = -1.0
+            for a, b in spans(sentence.text, sentence.tokens, support, doc.lang, settings, forced):
+                flags.append(Flag(KIND, span=sentence.text[a:b], side=side, sentence=sid,
+                                  start=a, end=b))
+    return flags
+
+
+def flag_unsupported(alignment: Alignment, settings: Settings = Settings()) -> Alignment:
+    """Recompute the ``unsupported`` flags of every matched pair (word links must be in)."""
+    for pair in alignment.matched_pairs():
+        kept = [f for f in pair.flags if f.kind != KIND]
+        pair.flags = kept + pair_flags(pair, alignment.source, alignment.target, settings)
+    alignment.signature["unsupported"] = settings.signature()
+    return alignment
+
+
+def describe(pair: Pair) -> str:
+    """A pair's unsupported spans in one line, for TSV, TMX notes and the CLI:
+    ``target 3: from upwards of 40 countries; target 3: three-day event``."""
+    return "; ".join(f"{'source' if f.side == 'src' else 'target'} {f.sentence}: {f.span}"
+                     for f in pair.flags if f.kind == KIND)

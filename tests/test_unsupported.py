@@ -1,0 +1,171 @@
+"""Unsupported spans and figures in document context: the flagship, real snippets, outputs, CLI."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from lxml import etree
+from opencc import OpenCC
+
+from align import cli
+from align.claims import ELSEWHERE, Context, article_date, flag_claims, flag_pair
+from align.export import to_tsv
+from align.model import Alignment, Document, Flag, Pair, Sentence
+from align.support import KIND, Settings, is_content, spans
+from align.tmx import to_tmx
+from align.words import Sentence as Words
+
+DATA = Path(__file__).resolve().parent / "data"
+CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+T2S = OpenCC("t2s")
+
+# corpus/003 sentence 3 and corpus/001 sentence 26: the issue's example.
+EN_ATTENDANCE = (
+    "More than 1,000 high-level representatives from upwards of 40 countries and "
+    "international organizations attended the opening ceremony of the three-day event, "
+    'themed "Global Solidarity in the AI Era".'
+)
+ZH_OPENING = "國務院總理李強7月26日在上海出席2025世界人工智能大會暨人工智能全球治理高級別會議開幕式并致辭。"
+ZH_DATELINE = "新華社上海7月26日電(記者王慧慧、龔雯)"
+EN_OPENING = (
+    "Premier Li Qiang announced the initiative when addressing the opening ceremony of the "
+    "2025 World AI Conference and High-Level Meeting on Global AI Governance in Shanghai."
+)
+
+
+def unsupported(alignment: Alignment, tgt_id: int) -> list[Flag]:
+    [pair] = [p for p in alignment.matched_pairs() if tgt_id in p.tgt]
+    return [f for f in pair.flags if f.kind == KIND]
+
+
+# --- the flagship, end to end ------------------------------------------------------------
+
+
+def test_flagship_attendance_sentence_flags_what_the_chinese_lacks(flagship):
+    flags = unsupported(flagship, 3)
+    text = flagship.target.sentences[3].text
+    flagged = "".join(text[f.start:f.end] for f in flags)
+    assert all(f.side == "tgt" and f.sentence == 3 and text[f.start:f.end] == f.span for f in flags)
+    for words in ("upwards of 40 countries", "three-day event, themed"):
+        assert words in flagged, (words, [f.span for f in flags])
+    # What both say is not flagged: the thousand representatives who attended.
+    for words in ("1,000", "representatives", "attended"):
+        assert words not in flagged
+
+
+def test_every_unsupported_flag_is_a_content_span_of_its_pair(flagship):
+    for pair in flagship.matched_pairs():
+        for f in pair.flags:
+            if f.kind != KIND:
+                continue
+            doc = flagship.source if f.side == "src" else flagship.target
+            assert f.sentence in (pair.src if f.side == "src" else pair.tgt)
+            sentence = doc.sentences[f.sentence]
+            assert sentence.text[f.start:f.end] == f.span
+            assert is_content(sentence.text[slice(*next(t for t in sentence.tokens if t[0] == f.start))],
+                              doc.lang)
+    assert flagship.signature["unsupported"] == Settings().signature()
+
+
+def test_function_words_never_make_a_span_alone():
+    words = Words.from_text(EN_ATTENDANCE, "en")
+    support = [0.0 if EN_ATTENDANCE[a:b] in ("of", "the", "and", ",", '"') else 0.9 for a, b in words.spans]
+    assert spans(EN_ATTENDANCE, words.spans, support, "en", Settings(bar=0.5, window=0, min_words=1)) == []
+    # ... but they join one: "upwards of 40 countries" is one span, not three.
+    weak = {"upwards", "40", "countries"}
+    support = [0.0 if EN_ATTENDANCE[a:b] in weak else 0.9 for a, b in words.spans]
+    [(a, b)] = spans(EN_ATTENDANCE, words.spans, support, "en", Settings(bar=0.5, window=0, min_words=3))
+    assert EN_ATTENDANCE[a:b] == "upwards of 40 countries"
+
+
+def test_chinese_particles_are_function_words():
+    assert not is_content("的", "zh") and not is_content("，", "zh")
+    assert is_content("開幕式", "zh") and is_content("1000", "zh")
+
+
+# --- figures in document context --------------------------------------------------------
+
+
+def document(lang: str, texts: list[str], datelines: tuple[int, ...] = ()) -> Document:
+    return Document(lang, f"snippet.{lang}", [
+        Sentence(i, t, T2S.convert(t) if lang == "zh" else t, 0,
+                 [Flag("dateline")] if i in datelines else [])
+        for i, t in enumerate(texts)])
+
+
+def test_flagship_date_stated_elsewhere_points_at_the_sentence(flagship):
+    # en 12 "Also on July 26, ..." is matched to a Chinese sentence without the date,
+    # but the Chinese opening sentence (3) gives it.
+    [pair] = [p for p in flagship.matched_pairs() if 12 in p.tgt]
+    [flag] = [f for f in pair.flags if f.value == "07-26"]
+    assert flag.kind == ELSEWHERE and flag.side == "tgt" and flag.where == 3
+    assert "7月26日" in flagship.source.sentences[3].text
+    assert not any(f.kind == "number-only-in-target" and f.value == "07-26" for f in pair.flags)
+
+
+def test_a_weekday_covers_the_date_of_a_dated_report():
+    source = document("zh", [ZH_DATELINE, ZH_OPENING], datelines=(0,))
+    target = document("en", ["date 2025-07-27", EN_OPENING.replace("announced", "on Saturday announced")],
+                      datelines=(0,))
+    assert article_date(target) == date(2025, 7, 27)
+    context = Context.of(source, target)
+    flags = flag_pair(Pair([1], [1], 0.9), source, target, context)
+    assert not any(f.value == "07-26" for f in flags)  # Saturday = 2025-07-26
+    # On Friday it would be the 25th: the date stays one-sided (stated nowhere else in English).
+    target.sentences[1].text = target.sentences[1].text.replace("Saturday", "Friday")
+    flags = flag_pair(Pair([1], [1], 0.9), source, target, Context.of(source, target))
+    assert {(f.kind, f.value) for f in flags if f.value == "07-26"} == {("number-only-in-source", "07-26")}
+
+
+def test_small_counts_are_never_stated_elsewhere():
+    # "three" recurs by chance: a one-sided 3 stays a missing figure even if the other
+    # document says 三天 somewhere.
+    source = document("zh", ["國內外嘉賓及人工智能產學研領域代表1000多人出席大會開幕式。", "會期三天。"])
+    target = document("en", [EN_ATTENDANCE])
+    alignment = Alignment(source, target, "", "comparable", [Pair([0], [0], 0.9), Pair([1], [], 0.9)])
+    flag_claims(alignment)
+    kinds = {(f.kind, f.value) for f in alignment.pairs[0].flags}
+    assert ("number-only-in-target", "3") in kinds and ("number-only-in-target", "40") in kinds
+
+
+# --- outputs ----------------------------------------------------------------------------
+
+
+def test_json_tsv_and_tmx_carry_the_spans(flagship, tmp_path):
+    data = json.loads(json.dumps(flagship.to_dict()))
+    [pair] = [p for p in data["pairs"] if 3 in p["tgt"] and p["src"]]
+    assert pair["words"] and all(len(w) == 5 for w in pair["words"])
+    flags = [f for f in pair["flags"] if f["kind"] == KIND]
+    text = data["target"]["sentences"][3]["text"]
+    assert flags and all(text[f["start"]:f["end"]] == f["span"] for f in flags)
+    assert data["target"]["sentences"][3]["tokens"]
+    assert Alignment.from_dict(data).to_dict() == data
+
+    rows = [line.split("\t") for line in to_tsv(flagship).splitlines()]
+    assert rows[0][-1] == "unsupported"
+    [row] = [r for r in rows[1:] if r[1] == "3" and r[0]]
+    assert "target 3: " in row[-1] and "40 countries" in row[-1]
+
+    dtd = etree.DTD(str(DATA / "tmx14.dtd"))
+    root = etree.fromstring(to_tmx(flagship, min_score=0.0))
+    assert dtd.validate(root), dtd.error_log.filter_from_errors()
+    notes = [n.text for n in root.iter("note")]
+    assert any(n.startswith("unsupported: ") and "40 countries" in n for n in notes)
+
+
+def test_cli_pair_summary_lists_unsupported_spans_per_pair(capsys, default_encoder):
+    code = cli.main(["pair", str(CORPUS / "001_6e67b410ee902a66.txt"),
+                     str(CORPUS / "003_3cceb59c81ded892.txt")])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "Pairs with unsupported spans" in out
+    assert "+ target 3 only: " in out and "40 countries" in out
+
+
+@pytest.mark.slow
+def test_demo_prints_unsupported_spans(capsys, tmp_path, default_encoder):
+    assert cli.main(["demo", "--out", str(tmp_path)]) == 0
+    assert "+ target 3 only: " in capsys.readouterr().out
