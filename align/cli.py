@@ -107,8 +107,9 @@ def _alignment_options(p: argparse.ArgumentParser) -> None:
                    help="embedding model: a name from models.txt or a local sentence-transformers "
                         "folder (default: the embedded offline model)")
     p.add_argument("--mode", default="auto", choices=MODES,
-                   help="parallel = translation (monotonic, n-m beads); comparable = coverage "
-                        "(reordered, most sentences unmatched); auto decides from the texts")
+                   help="auto = anything from a complete translation to coverage (gaps, "
+                        "reordered passages); parallel = force a complete translation; "
+                        "comparable = force coverage (every link on its own)")
     p.add_argument("--src-lang", help="source language code (default: detected)")
     p.add_argument("--tgt-lang", help="target language code (default: detected)")
     p.add_argument("--presplit", action="store_true",

@@ -71,26 +71,36 @@ class ContinuumParams:
 
 
 class NullModel:
-    """How similar each sentence is to a typical sentence of the other side (mean, spread).
+    """How similar each sentence is to a typical sentence of the other side (centre, spread).
 
     A sentence with no counterpart still resembles its neighbours (same story,
     same names); what it lacks is a similarity that stands out from its
-    similarities to everything else. Long sides are sampled evenly, so memory
-    stays linear.
+    similarities to everything else. Median and median absolute deviation, so
+    the sentence's own counterpart does not move them; in a short document a
+    row has few values, so its statistics are shrunk towards the whole
+    document's, with the weight of ``PRIOR`` sentences. Long sides are sampled
+    evenly, so memory stays linear.
     """
 
     SAMPLE = 2000
+    PRIOR = 20
 
     def __init__(self, src: Windows, tgt: Windows) -> None:
         def stats(vecs: np.ndarray, other: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             pick = np.linspace(0, len(other) - 1, min(len(other), self.SAMPLE)).astype(int)
             sims = vecs @ other[pick].T
-            return sims.mean(axis=1), np.maximum(sims.std(axis=1), 1e-6)
+            centre = np.median(sims, axis=1)
+            spread = 1.4826 * np.median(np.abs(sims - centre[:, None]), axis=1)
+            overall = np.median(sims)
+            overall_spread = 1.4826 * np.median(np.abs(sims - overall))
+            w = sims.shape[1] / (sims.shape[1] + self.PRIOR)
+            return (w * centre + (1 - w) * overall,
+                    np.maximum(w * spread + (1 - w) * overall_spread, 1e-6))
         self.stats = (stats(src.vecs[0], tgt.vecs[0]), stats(tgt.vecs[0], src.vecs[0]))
 
     def z(self, side: int, k: int, sim: float) -> float:
-        mean, spread = self.stats[side]
-        return float((sim - mean[k]) / spread[k])
+        centre, spread = self.stats[side]
+        return float((sim - centre[k]) / spread[k])
 
 
 def supported(bead: Bead, src: Windows, tgt: Windows, null: NullModel, bar: float) -> Bead | None:

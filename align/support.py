@@ -151,6 +151,14 @@ def flag_unsupported(alignment: Alignment, settings: Settings = Settings()) -> A
     return alignment
 
 
+def supported_share(pair: Pair, alignment: Alignment, side: str) -> float:
+    """Share of one side's characters (spaces aside) that no unsupported span covers."""
+    doc = alignment.source if side == "src" else alignment.target
+    total = sum(len("".join(doc.sentences[i].text.split())) for i in getattr(pair, side))
+    out = sum(len("".join(f.span.split())) for f in pair.flags if f.kind == KIND and f.side == side)
+    return 1.0 - out / total if total else 1.0
+
+
 def describe(pair: Pair) -> str:
     """A pair's unsupported spans in one line, for TSV, TMX notes and the CLI:
     ``target 3: from upwards of 40 countries; target 3: three-day event``."""

@@ -169,3 +169,20 @@ def test_cli_pair_summary_lists_unsupported_spans_per_pair(capsys, default_encod
 def test_demo_prints_unsupported_spans(capsys, tmp_path, default_encoder):
     assert cli.main(["demo", "--out", str(tmp_path)]) == 0
     assert "+ target 3 only: " in capsys.readouterr().out
+
+
+def test_the_review_shows_what_a_link_leaves_unsupported(flagship):
+    """The attendance link is listed as partly supported, its English-only words are
+    highlighted with a tooltip naming the side that lacks them, and the row says how
+    much of each side the other one says."""
+    from align.review import Review
+    from ui.render import row_html
+
+    review = Review.start(flagship)
+    (index,) = [k for k, p in enumerate(flagship.pairs) if p.tgt == [3]]
+    assert index in review.select("partly supported")
+    assert all(flagship.pairs[k].matched for k in review.select("partly supported"))
+    html = row_html(flagship, flagship.pairs[index], review.marks[index])
+    assert '<mark class="unsupported" title="the Chinese does not say this">' in html
+    assert "upwards of 40 countries" in html.replace("&#32;", " ")
+    assert "◐ supported zh 100%" in html

@@ -16,6 +16,8 @@ from align.model import NOT_CLAIMS, Alignment, Pair, Sentence, is_chinese
 from align.normalise import normalise
 from align.review import CONFIRMED, REJECTED, Mark, band, document
 from align.review.state import UNSCORED, needs_decision
+from align.support import KIND as UNSUPPORTED
+from align.support import supported_share
 from ui.theme import BAND_COLOURS, UNMATCHED_COLOUR
 
 FLAG_LABELS = {
@@ -26,7 +28,10 @@ FLAG_LABELS = {
     "byline": "byline",
     "dateline": "dateline",
     "crossing": "crossing link: the {tgt} is reordered here",
+    "number-elsewhere": "figure this pair's other side lacks, stated elsewhere in the other text",
 }
+# An unsupported span is named by the side that does not say it.
+UNSUPPORTED_LABEL = {"src": "the {tgt} does not say this", "tgt": "the {src} does not say this"}
 
 
 # HTML's and Markdown's own marks as character references, in one pass: the rows go
@@ -45,8 +50,12 @@ def language_name(lang: str) -> str:
 
 
 def flag_label(kind: str, alignment: Alignment) -> str:
+    return _label(FLAG_LABELS.get(kind, kind), alignment)
+
+
+def _label(template: str, alignment: Alignment) -> str:
     names = {"src": language_name(alignment.source.lang), "tgt": language_name(alignment.target.lang)}
-    return FLAG_LABELS.get(kind, kind).format(**names)
+    return template.format(**names)
 
 
 def shown_text(sentence: Sentence, lang: str, simplified: bool) -> str:
@@ -89,7 +98,10 @@ def sentence_html(alignment: Alignment, side: str, sentence: Sentence, pair: Pai
             marks.append((shown(flag.span), "damage", tip))
     for flag in pair.flags if pair else []:
         if flag.span and flag.side == side and flag.sentence == sentence.id:
-            marks.append((shown(flag.span), "figure", f"{flag_label(flag.kind, alignment)}: {flag.span}"))
+            if flag.kind == UNSUPPORTED:
+                marks.append((shown(flag.span), "unsupported", _label(UNSUPPORTED_LABEL[side], alignment)))
+            else:
+                marks.append((shown(flag.span), "figure", f"{flag_label(flag.kind, alignment)}: {flag.span}"))
     if query.strip():
         marks.append((_find_query(text, query.strip()), "search", "search match"))
     body = highlight(text, marks)
@@ -175,6 +187,11 @@ def _badges(alignment: Alignment, pair: Pair, mark: Mark) -> str:
     figures = sum(1 for f in pair.flags if f.kind.startswith("number-only"))
     if figures:
         parts.append(f'<span class="badge">⚑ {figures} one-sided figure{"s" * (figures > 1)}</span>')
+    if pair.has_flag(UNSUPPORTED):
+        shares = " · ".join(f"{document(alignment, side).lang} {supported_share(pair, alignment, side):.0%}"
+                            for side in ("src", "tgt"))
+        parts.append(f'<span class="badge" title="share of each side the other side says">'
+                     f"◐ supported {shares}</span>")
     return "".join(parts)
 
 

@@ -21,6 +21,7 @@ from typing import Any
 from align.errors import InputError
 from align.model import Alignment, Document, Pair, Sentence
 from align.normalise import normalise
+from align.support import KIND as UNSUPPORTED
 
 SIDES = ("src", "tgt")
 UNREVIEWED, CONFIRMED, REJECTED = "unreviewed", "confirmed", "rejected"
@@ -38,7 +39,7 @@ BANDS = ("high", "medium", "low")
 REVIEWER_SCORE = 1.0
 UNSCORED = 0.0
 
-FILTERS = ("all", "low confidence", "unmatched", "flagged", "unreviewed")
+FILTERS = ("all", "low confidence", "unmatched", "partly supported", "flagged", "unreviewed")
 
 STALE = "changed in another tab or window since this page was drawn; it now shows the current state"
 
@@ -247,6 +248,8 @@ class Review:
             return pair.matched and band(pair.score) == "low"
         if view == "unmatched":
             return is_unmatched_claim(pair, self.alignment)
+        if view == "partly supported":  # a link with words the other side does not say
+            return pair.matched and pair.has_flag(UNSUPPORTED)
         if view == "flagged":
             return is_flagged(pair, self.alignment)
         if view == "unreviewed":
