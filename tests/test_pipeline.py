@@ -304,3 +304,26 @@ def test_auto_mode_sees_coverage_between_two_english_reports(default_encoder):
     docs = [load_document(CORPUS / name) for name in ("000_8585149f7048a6d3.txt",
                                                       "003_3cceb59c81ded892.txt")]
     assert align_documents(*docs, default_encoder).mode == "comparable"
+
+
+@needs_mac_dev
+def test_a_three_sentence_summary_of_a_book_finds_its_three_links(default_encoder):
+    """One side a tiny fraction of the other: three English sentences against all six
+    MAC-Dev chapters in Chinese (1,463 sentences). Each is the translation of one
+    Chinese sentence (1-1 gold beads from three chapters); all else is unmatched."""
+    zh_lines, picks = [], []
+    for name in ("001", "003", "005"):
+        lines = (MAC_DEV / "zh" / name).read_text("utf-8").splitlines()
+        en = (MAC_DEV / "en" / name).read_text("utf-8").splitlines()
+        one_to_one = [(s[0], t[0]) for s, t in read_beads(MAC_DEV / "gold" / f"{name}.align")
+                      if len(s) == 1 and len(t) == 1 and len(en[t[0]]) > 60]
+        i, j = one_to_one[len(one_to_one) // 2]
+        picks.append((len(zh_lines) + i, en[j]))
+        zh_lines += lines
+    for name in ("002", "004", "006"):
+        zh_lines += (MAC_DEV / "zh" / name).read_text("utf-8").splitlines()
+    source = document_from_text("\n".join(zh_lines), "zh", presplit=True)
+    target = document_from_text("\n".join(text for _, text in picks), "en", presplit=True)
+    alignment = align_documents(source, target, default_encoder)
+    links = sorted((p.src, p.tgt) for p in alignment.matched_pairs())
+    assert links == [([i], [k]) for k, (i, _) in enumerate(picks)], (alignment.mode, links)

@@ -431,7 +431,9 @@ def test_report_counts_and_lists_unmatched_claims(store, tmp_path):
     assert "## Unmatched claims, target (en): 4" in report  # 3, plus en 3 of the rejected pair
     # Fault 9: the figures stated on one side only have their own section.
     assert "## One-sided figures: 3" in report  # 26:3's two left with the rejection
-    assert "- zh 3+31 ↔ en 1: 7月26日 only in the source (zh 3) *(unreviewed)*" in report
+    # The English gives the date in another sentence: said so, with where.
+    assert ("- zh 3+31 ↔ en 1: 7月26日 only in the source (zh 3); the target states it "
+            "elsewhere (en 12) *(unreviewed)*") in report
     assert "- zh 37 ↔ en 10: 2030年 only in the source (zh 37) *(unreviewed)*" in report
     before = report_markdown(store.undo(), "waic2025")
     assert "## One-sided figures: 5" in before

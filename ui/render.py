@@ -66,21 +66,27 @@ def shown_text(sentence: Sentence, lang: str, simplified: bool) -> str:
 def highlight(text: str, marks: list[tuple[str, str, str]]) -> str:
     """Escape ``text`` and wrap the first occurrence of each span in ``<mark>``.
 
-    ``marks`` are (span, css class, tooltip); overlapping spans keep the first.
+    ``marks`` are (span, css class, tooltip). A span inside another one nests
+    (a one-sided figure inside an unsupported clause keeps its own mark); one
+    that overlaps another only in part is left out, the earlier one kept.
     """
     found = []
     for span, css, title in marks:
         start = text.find(span) if span else -1
         if start >= 0:
             found.append((start, start + len(span), css, title))
+    kept: list[tuple[int, int, str, str]] = []
+    for start, end, css, title in sorted(found, key=lambda m: (m[0], -m[1])):
+        if all(end <= a or start >= b or (a <= start and end <= b) for a, b, _, _ in kept):
+            kept.append((start, end, css, title))
+    # Opening tags at a position go outermost first, closing tags innermost first.
+    events = sorted([(a, 1, -b, f'<mark class="{css}" title="{escape(title)}">') for a, b, css, title in kept]
+                    + [(b, 0, -a, "</mark>") for a, b, _, _ in kept])
     out, pos = [], 0
-    for start, end, css, title in sorted(found):
-        if start < pos:
-            continue
-        out.append(escape(text[pos:start]))
-        out.append(f'<mark class="{css}" title="{escape(title)}">'
-                   f"{escape(text[start:end])}</mark>")
-        pos = end
+    for at, _, _, tag in events:
+        out.append(escape(text[pos:at]))
+        out.append(tag)
+        pos = at
     out.append(escape(text[pos:]))
     return "".join(out)
 

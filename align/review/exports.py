@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from align.atomic import write_atomic
+from align.claims import ELSEWHERE
 from align.export import to_tsv
 from align.review.state import (
     HIGH_CONFIDENCE,
@@ -131,10 +132,13 @@ def _one_sided_figures(review: Review) -> list[str]:
     (``40 countries``, ``three-day``, ``July 26``): what a reviewer checks first."""
     alignment = review.alignment
     found = [(p, m, f) for p, m in zip(alignment.pairs, review.marks) for f in p.flags
-             if f.kind.startswith("number-only")]
+             if f.kind.startswith("number-only") or f.kind == ELSEWHERE]
     lines = ["", f"## One-sided figures: {len(found)}", ""]
     for pair, mark, flag in found:
         doc = document(alignment, flag.side)
+        other = alignment.target if flag.side == "src" else alignment.source
+        where = (f"; the {side_name('tgt' if flag.side == 'src' else 'src')} states it elsewhere "
+                 f"({other.lang} {flag.where})" if flag.kind == ELSEWHERE else "")
         lines.append(f"- {md_literal(pair_label(alignment, pair))}: {md_literal(flag.span)} only in the "
-                     f"{side_name(flag.side)} ({doc.lang} {flag.sentence}) *({mark.status})*")
+                     f"{side_name(flag.side)} ({doc.lang} {flag.sentence}){where} *({mark.status})*")
     return lines
