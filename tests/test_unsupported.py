@@ -185,4 +185,4 @@ def test_the_review_shows_what_a_link_leaves_unsupported(flagship):
     html = row_html(flagship, flagship.pairs[index], review.marks[index])
     assert '<mark class="unsupported" title="the Chinese does not say this">' in html
     assert "upwards of 40 countries" in html.replace("&#32;", " ")
-    assert "◐ supported zh 100%" in html
+    assert "◐ zh 100%<br>en " in html

@@ -171,8 +171,8 @@ def pair_list(review: Review, shown: list[int], options: dict[str, Any]) -> None
     st.caption(f"{len(shown)} of {len(alignment.pairs)} rows. Colour and number: a link's "
                f"confidence (green ≥ {HIGH_CONFIDENCE}, amber ≥ {LOW_CONFIDENCE}, red below); "
                "slate, dashed: no counterpart. Highlighted: figures stated on one side only "
-               "(yellow), encoding damage (red). Keys: j/k or ↓/↑ move, c confirm, x reject, "
-               "e edit, u undo, / search.")
+               "(yellow), words the other side does not say (blue, dotted), encoding damage "
+               "(red). Keys: j/k or ↓/↑ move, c confirm, x reject, e edit, u undo, / search.")
     bulk_confirm(review)
     head, _ = st.columns([ROW_TEXT_SHARE, 1 - ROW_TEXT_SHARE])
     head.markdown(f'<div class="pair" style="--band:transparent"><b>confidence</b>'

@@ -194,10 +194,10 @@ def _badges(alignment: Alignment, pair: Pair, mark: Mark) -> str:
     if figures:
         parts.append(f'<span class="badge">⚑ {figures} one-sided figure{"s" * (figures > 1)}</span>')
     if pair.has_flag(UNSUPPORTED):
-        shares = " · ".join(f"{document(alignment, side).lang} {supported_share(pair, alignment, side):.0%}"
-                            for side in ("src", "tgt"))
-        parts.append(f'<span class="badge" title="share of each side the other side says">'
-                     f"◐ supported {shares}</span>")
+        shares = [f"{document(alignment, side).lang} {supported_share(pair, alignment, side):.0%}"
+                  for side in ("src", "tgt")]
+        parts.append(f'<span class="badge" title="supported: the share of each side that the '
+                     f'other side says">◐ {"<br>".join(shares)}</span>')
     return "".join(parts)
 
 
