@@ -16,9 +16,6 @@ Any field of ``ContinuumParams`` can vary. Gold data is read from
 from __future__ import annotations
 
 import argparse
-import ast
-import dataclasses
-import itertools
 import sys
 from pathlib import Path
 
@@ -29,24 +26,12 @@ sys.path.insert(0, str(ROOT))
 
 from bench_continuum import gold_documents
 from coverage import SETTINGS, counts, make_case, prf
+from tune_parallel import changed, grid
 
 from align.aligners import ContinuumAligner
 from align.continuum import ContinuumParams
 from align.embed import load_encoder
 from align.ingest import document_from_text
-
-
-def grid(specs: list[str]) -> list[ContinuumParams]:
-    fields = {f.name for f in dataclasses.fields(ContinuumParams)}
-    axes = []
-    for spec in specs:
-        name, _, values = spec.partition("=")
-        if name not in fields or not values:
-            raise SystemExit(f"tune_continuum: {spec!r}: expected FIELD=v1,v2 with FIELD one of "
-                             f"{', '.join(sorted(fields))}")
-        axes.append([(name, ast.literal_eval(v)) for v in values.split(",")])
-    combos = [ContinuumParams(**dict(c)) for c in itertools.product(*axes)]
-    return [ContinuumParams()] + [c for c in combos if c != ContinuumParams()]
 
 
 def main() -> None:
@@ -55,7 +40,7 @@ def main() -> None:
     ap.add_argument("--settings", default="", help="only the coverage settings whose name has this text")
     ap.add_argument("params", nargs="*", help="FIELD=v1,v2,... (fields of ContinuumParams)")
     args = ap.parse_args()
-    variants = grid(args.params)
+    variants = grid(args.params, ContinuumParams)
     docs = gold_documents(args.set)
     if docs is None:
         print(f"{args.set}: skipped, its folder under ../shared/gold/ is absent")
@@ -81,10 +66,8 @@ def main() -> None:
                 total += c
                 per_doc.append(prf(c)[2])
             lp, lr, lf, us, ut = prf(total)
-            changed = {f.name: getattr(v, f.name) for f in dataclasses.fields(v)
-                       if getattr(v, f.name) != getattr(ContinuumParams(), f.name)} or "defaults"
             print(f"  link P {lp:.3f} R {lr:.3f} F1 {lf:.3f} | unmatched {us:.3f} {ut:.3f} | "
-                  f"{' '.join(f'{x:.2f}' for x in per_doc)} | {changed}")
+                  f"{' '.join(f'{x:.2f}' for x in per_doc)} | {changed(v)}")
 
 
 if __name__ == "__main__":

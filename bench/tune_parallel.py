@@ -39,24 +39,25 @@ from align.parallel import ParallelParams, align_parallel
 from align.views import parallel_windows
 
 
-def grid(specs: list[str]) -> list[ParallelParams]:
-    """``name=v1,v2`` specs → every combination, defaults first."""
-    fields = {f.name for f in dataclasses.fields(ParallelParams)}
+def grid(specs: list[str], params=ParallelParams) -> list:
+    """``name=v1,v2`` specs → every combination of ``params`` (a dataclass), defaults first."""
+    fields = {f.name for f in dataclasses.fields(params)}
     axes = []
     for spec in specs:
         name, _, values = spec.partition("=")
         if name not in fields or not values:
-            raise SystemExit(f"tune_parallel: {spec!r}: expected FIELD=v1,v2 with FIELD one of "
+            raise SystemExit(f"{spec!r}: expected FIELD=v1,v2 with FIELD one of "
                              f"{', '.join(sorted(fields))}")
         axes.append([(name, ast.literal_eval(v)) for v in values.split(",")])
-    combos = [ParallelParams(**dict(c)) for c in itertools.product(*axes)]
-    return [ParallelParams()] + [c for c in combos if c != ParallelParams()]
+    combos = [params(**dict(c)) for c in itertools.product(*axes)]
+    return [params()] + [c for c in combos if c != params()]
 
 
-def changed(v: ParallelParams) -> dict | str:
+def changed(v) -> dict | str:
     """The settings that differ from the defaults."""
-    return {k: x for k, x in dataclasses.asdict(v).items()
-            if x != getattr(ParallelParams(), k)} or "defaults"
+    default = type(v)()
+    return {f.name: getattr(v, f.name) for f in dataclasses.fields(v)
+            if getattr(v, f.name) != getattr(default, f.name)} or "defaults"
 
 
 def main() -> None:
