@@ -175,8 +175,7 @@ def align_continuum(src: Windows, tgt: Windows, views: Callable[[np.ndarray, np.
         return first, "parallel"
     used = (np.zeros(n, bool), np.zeros(m, bool))
     if unsupported > p.coverage_gap:
-        return _checked_single(align_comparable(*views(~used[0], ~used[1]), p.single),
-                               src, tgt, null, p), "comparable"
+        return align_comparable(*views(~used[0], ~used[1]), p.single), "comparable"
     kept: list[Bead] = []
     found = [bead for _, bead in checked if bead]
     for _ in range(p.max_passes):
@@ -201,23 +200,6 @@ def align_continuum(src: Windows, tgt: Windows, views: Callable[[np.ndarray, np.
         rest = ([([int(i)], [], 1.0) for i in np.flatnonzero(~used[0])]
                 + [([], [int(j)], 1.0) for j in np.flatnonzero(~used[1])])
     else:
-        rest = _checked_single(align_comparable(*views(~used[0], ~used[1]), p.single, used),
-                               src, tgt, null, p)
+        rest = align_comparable(*views(~used[0], ~used[1]), p.single, used)
     return sorted(kept, key=lambda b: b[0][0]) + rest, "continuum"
 
-
-def _checked_single(beads: list[Bead], src: Windows, tgt: Windows, null: NullModel,
-                    p: ContinuumParams) -> list[Bead]:
-    """Comparable mode's beads, each extra member of a larger one held to the member bar
-    (adjacent sentences that share a best match are not always one bead); a member taken
-    out becomes an unmatched sentence."""
-    out: list[Bead] = []
-    for s, t, c in beads:
-        if len(s) + len(t) > 2:
-            kept = supported((s, t, c), src, tgt, null, -np.inf, p.member_support)
-            out.append(kept)
-            out += [([i], [], 1 - c) for i in s if i not in kept[0]]
-            out += [([], [j], 1 - c) for j in t if j not in kept[1]]
-        else:
-            out.append((s, t, c))
-    return out

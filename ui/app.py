@@ -270,6 +270,9 @@ def review_page(out: Path) -> None:
     path = store_path(out, name)
     st.session_state["store_path"] = str(path)
     panels.show_flash()
+    # The alignment's status and the page are placeholders: each run replaces the
+    # previous page at once, so an alignment in progress never shows over it, greyed out.
+    note, body = st.empty(), st.empty()
     with ReviewStore(path) as store:
         origin = {**available[name], **store.origin()}
         again = st.session_state.pop("realign", None)
@@ -278,36 +281,38 @@ def review_page(out: Path) -> None:
             review = open_alignment(store, origin)
         if review is None or again:
             settings = again or {"model": os.environ.get("ALIGN_MODEL", DEFAULT_MODEL)}
-            review = align_into(store, {**origin, **settings}, settings["model"]) or review
+            with note.container():
+                review = align_into(store, {**origin, **settings}, settings["model"]) or review
             if review is None:  # nothing to show; the sidebar still offers other pairs
                 st.stop()
         history = store.history()
     options = filters(review)
     realign_form(origin, len(history))
-    header(name, review, history, path)
-    src = render.language_name(review.alignment.source.lang)
-    tgt = render.language_name(review.alignment.target.lang)
-    unmatched = (len(review.alignment.unmatched("src")), len(review.alignment.unmatched("tgt")))
-    batch = {n: o for n, o in available.items() if "batch" in origin
-             and o.get("batch") == origin["batch"]}
-    side_by_side, only, reorder, chart, export, *batch_tab = st.tabs([
-        "Side by side", f"Unmatched claims ({src} {unmatched[0]} · {tgt} {unmatched[1]})",
-        f"{tgt} order and link map", "Summary", "Export",
-        *([f"Batch ({len(batch)} pairs)"] if batch else [])])
-    with side_by_side:
-        shown = review.select(st.session_state.get("view", "all"), options["query"])
-        panels.pair_list(review, shown, options)
-    with only:
-        panels.unmatched_lists(review, options)
-    with reorder:
-        panels.target_order(review)
-    with chart:
-        panels.summary(review)
-    with export:
-        panels.export_panel(review, out, name)
-    for tab in batch_tab:
-        with tab:
-            panels.batch_progress(out, batch)
+    with body.container():
+        header(name, review, history, path)
+        src = render.language_name(review.alignment.source.lang)
+        tgt = render.language_name(review.alignment.target.lang)
+        unmatched = (len(review.alignment.unmatched("src")), len(review.alignment.unmatched("tgt")))
+        batch = {n: o for n, o in available.items() if "batch" in origin
+                 and o.get("batch") == origin["batch"]}
+        side_by_side, only, reorder, chart, export, *batch_tab = st.tabs([
+            "Side by side", f"Unmatched claims ({src} {unmatched[0]} · {tgt} {unmatched[1]})",
+            f"{tgt} order and link map", "Summary", "Export",
+            *([f"Batch ({len(batch)} pairs)"] if batch else [])])
+        with side_by_side:
+            shown = review.select(st.session_state.get("view", "all"), options["query"])
+            panels.pair_list(review, shown, options)
+        with only:
+            panels.unmatched_lists(review, options)
+        with reorder:
+            panels.target_order(review)
+        with chart:
+            panels.summary(review)
+        with export:
+            panels.export_panel(review, out, name)
+        for tab in batch_tab:
+            with tab:
+                panels.batch_progress(out, batch)
 
 
 main()
