@@ -64,7 +64,8 @@ MODEL_LOADERS = ("align.embed.USEEncoder.__init__", "align.embed.E5SmallEncoder.
 
 
 def pytest_collection_modifyitems(items) -> None:
-    """Model fixtures and the browser make a test slow."""
+    """Model fixtures and the browser make a test slow (the app's own tests are marked
+    in their module: they run the whole app script)."""
     for item in items:
         if MODEL_FIXTURES & set(getattr(item, "fixturenames", ())) or item.get_closest_marker("browser"):
             item.add_marker(pytest.mark.slow)

@@ -36,6 +36,9 @@ from align.review.state import key_label
 from ui.panels import PAGE_SIZE, row_name, widget_key
 from ui.theme import BAND_COLOURS
 
+# Every test here runs the whole app script (one to several seconds each): slow.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "ui" / "app.py"
 CORPUS = ROOT / "corpus"
