@@ -187,3 +187,17 @@ def test_the_review_shows_what_a_link_leaves_unsupported(flagship):
     assert ('<mark class="unsupported" title="the Chinese does not say this">upwards of '
             '<mark class="figure"') in html
     assert "◐ zh 100%<br>en " in html
+
+
+def test_a_hovered_word_names_the_words_it_is_linked_to(flagship):
+    """Word links are shown where the reviewer reads: each linked word's tooltip names the
+    other side's words (the attendance pair: 出席 ↔ attended, from the word aligner)."""
+    from align.review import Review
+    from ui.render import row_html, word_links
+
+    (pair,) = [p for p in flagship.pairs if p.tgt == [3]]
+    sentence = flagship.target.sentences[3]
+    links = {sentence.text[a:b]: title for a, b, title in word_links(flagship, "tgt", sentence, pair)}
+    assert "出席" in links["attended"], links
+    html = row_html(flagship, pair, Review.start(flagship).marks[flagship.pairs.index(pair)])
+    assert f'<abbr class="w" title="{links["attended"]}">attended</abbr>' in html

@@ -63,25 +63,32 @@ def shown_text(sentence: Sentence, lang: str, simplified: bool) -> str:
     return sentence.norm if simplified and is_chinese(lang) else sentence.text
 
 
-def highlight(text: str, marks: list[tuple[str, str, str]]) -> str:
+def highlight(text: str, marks: list[tuple[str, str, str]],
+              words: list[tuple[int, int, str]] = ()) -> str:
     """Escape ``text`` and wrap the first occurrence of each span in ``<mark>``.
 
     ``marks`` are (span, css class, tooltip). A span inside another one nests
     (a one-sided figure inside an unsupported clause keeps its own mark); one
     that overlaps another only in part is left out, the earlier one kept.
+    ``words`` are (start, end, tooltip) offsets of words, innermost, each an
+    ``<abbr class="w">`` (HTML's element for a hover explanation) whose tooltip
+    names what it is linked to.
     """
     found = []
     for span, css, title in marks:
         start = text.find(span) if span else -1
         if start >= 0:
-            found.append((start, start + len(span), css, title))
+            found.append((start, start + len(span), f'<mark class="{css}" title="{escape(title)}">',
+                          "</mark>"))
+    found += [(a, b, f'<abbr class="w" title="{escape(title)}">', "</abbr>") for a, b, title in words]
     kept: list[tuple[int, int, str, str]] = []
-    for start, end, css, title in sorted(found, key=lambda m: (m[0], -m[1])):
-        if all(end <= a or start >= b or (a <= start and end <= b) for a, b, _, _ in kept):
-            kept.append((start, end, css, title))
+    for start, end, opening, closing in sorted(found, key=lambda m: (m[0], -m[1])):
+        if end > start and all(end <= a or start >= b or (a <= start and end <= b)
+                               for a, b, _, _ in kept):
+            kept.append((start, end, opening, closing))
     # Opening tags at a position go outermost first, closing tags innermost first.
-    events = sorted([(a, 1, -b, f'<mark class="{css}" title="{escape(title)}">') for a, b, css, title in kept]
-                    + [(b, 0, -a, "</mark>") for a, b, _, _ in kept])
+    events = sorted([(a, 1, -b, opening) for a, b, opening, _ in kept]
+                    + [(b, 0, -a, closing) for a, b, _, closing in kept])
     out, pos = [], 0
     for at, _, _, tag in events:
         out.append(escape(text[pos:at]))
@@ -89,6 +96,25 @@ def highlight(text: str, marks: list[tuple[str, str, str]]) -> str:
         pos = at
     out.append(escape(text[pos:]))
     return "".join(out)
+
+
+def word_links(alignment: Alignment, side: str, sentence: Sentence, pair: Pair | None
+               ) -> list[tuple[int, int, str]]:
+    """Each linked word of ``sentence`` with the words of the other side it is linked to
+    (``Pair.words``), shown when the word is hovered."""
+    if pair is None or not pair.words or not sentence.tokens:
+        return []
+    other = document(alignment, "tgt" if side == "src" else "src")
+    mine, theirs = (0, 2) if side == "src" else (2, 0)
+    linked: dict[int, list[str]] = {}
+    for row in pair.words:
+        if row[mine] == sentence.id and row[mine + 1] < len(sentence.tokens):
+            partner = other.sentences[row[theirs]]
+            if row[theirs + 1] < len(partner.tokens):
+                a, b = partner.tokens[row[theirs + 1]]
+                linked.setdefault(row[mine + 1], []).append(partner.text[a:b])
+    return [(*sentence.tokens[k], "↔ " + " · ".join(dict.fromkeys(found)))
+            for k, found in sorted(linked.items())]
 
 
 def sentence_html(alignment: Alignment, side: str, sentence: Sentence, pair: Pair | None,
@@ -110,7 +136,9 @@ def sentence_html(alignment: Alignment, side: str, sentence: Sentence, pair: Pai
                 marks.append((shown(flag.span), "figure", f"{flag_label(flag.kind, alignment)}: {flag.span}"))
     if query.strip():
         marks.append((_find_query(text, query.strip()), "search", "search match"))
-    body = highlight(text, marks)
+    # Word offsets are into the text as read; the Simplified form keeps them only at equal length.
+    words = word_links(alignment, side, sentence, pair) if len(text) == len(sentence.text) else []
+    body = highlight(text, marks, words)
     meta = [k for k in NOT_CLAIMS if sentence.has_flag(k)]
     badges = "".join(f'<span class="badge">{flag_label(k, alignment)}</span>' for k in meta)
     css = "sentence meta" if meta else "sentence"

@@ -51,6 +51,8 @@ CSS = f"""
 .kb-current {{outline: 2px solid #1565c0; outline-offset: 3px; border-radius: 4px;}}
 mark.figure {{background: #ffe08a; padding: 0 1px;}}
 mark.unsupported {{background: #e3f2fd; border-bottom: 2px dotted #1565c0; padding: 0 1px;}}
+abbr.w {{text-decoration: none; cursor: help;}}
+abbr.w:hover {{background: #ede7f6; outline: 1px solid #5e35b1;}}
 mark.damage {{background: #ffcdd2; text-decoration: underline wavy #c62828; padding: 0 1px;}}
 mark.search {{background: #c5e1a5; padding: 0;}}
 /* Row buttons: the label (the accessible name, e.g. "Confirm pair zh 3 ↔ en 1") is
