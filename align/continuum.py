@@ -18,9 +18,9 @@ in any order — plus isolated links. So:
    the pair is matched as coverage (3. for every sentence).
 2. **Blocks, pass after pass.** Otherwise unsupported members are taken out
    of their beads, the beads of the pass are grouped into blocks (consecutive
-   beads at most ``block_gap`` sentences apart), and a block is kept when its
-   beads' log-odds add up to ``open_cost``: neighbouring links support each
-   other. The next pass aligns what is left, in its own order, which is how
+   beads at most ``block_gap`` sentences apart), and a block of two beads or
+   more is kept when their log-odds add up to ``open_cost``: neighbouring links
+   support each other, and a lone bead is left to step 3. The next pass aligns what is left, in its own order, which is how
    a paragraph told elsewhere is found.
 3. **The rest**, sentences no block holds, is matched one link at a time by
    comparable mode (:mod:`align.comparable`): margins and its stricter bar,
@@ -176,9 +176,9 @@ def align_continuum(src: Windows, tgt: Windows, views: Callable[[np.ndarray, np.
     unsupported = 1 - (held[0] / n + held[1] / m) / 2
     if unsupported <= p.translation_gap:
         return first, "parallel"
-    used = (np.zeros(n, bool), np.zeros(m, bool))
     if unsupported > p.coverage_gap:
-        return align_comparable(*views(~used[0], ~used[1]), p.single), "comparable"
+        return align_comparable(*views(np.ones(n, bool), np.ones(m, bool)), p.single), "comparable"
+    used = (np.zeros(n, bool), np.zeros(m, bool))
     kept: list[Bead] = []
     found = [bead for _, bead in checked if bead]
     for _ in range(p.max_passes):

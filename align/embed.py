@@ -113,8 +113,9 @@ class E5SmallEncoder(Encoder):
         return self.model.encode(texts, progress=progress)
 
     def encode(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
-        # All at once: the model sorts by length and batches by tokens itself.
-        return self._encode_batch(list(texts), progress)
+        # All at once: the model sorts by length and batches by tokens itself. Rows are
+        # normalised here as for every backend, whatever the model promises.
+        return l2_normalise(self._encode_batch(list(texts), progress))
 
 
 class SentenceTransformerEncoder(Encoder):
