@@ -1,0 +1,119 @@
+"""The jumping pass and coverage blocks (align/jumps.py, align/continuum.py).
+
+The model-free tests drive the DP with hand-made unit vectors, so what they
+check is the path (blocks found in another order, one claim per sentence),
+not alignment quality. The quality check makes coverage from a MAC-Dev
+chapter (../shared, skipped where absent) and aligns it with the default
+encoder.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from align.comparable import View, align_comparable
+from align.continuum import ContinuumParams, NullModel, coverage
+from align.jumps import _one_claim_each, align_jumps
+from align.parallel import ParallelParams, Windows, window_chars
+
+ROOT = Path(__file__).resolve().parents[1]
+P = ContinuumParams()
+
+
+def windows(vecs: np.ndarray) -> Windows:
+    """Windows of averaged neighbours, as an encoder that averages would embed them."""
+    n = len(vecs)
+    levels = []
+    for k in range(min(4, n)):
+        w = sum(vecs[i:n - k + i] for i in range(k + 1))
+        levels.append(w / np.linalg.norm(w, axis=1, keepdims=True))
+    return Windows(levels, window_chars(np.full(n, 30.0), 4))
+
+
+def unit(rng, n: int, d: int = 64) -> np.ndarray:
+    v = rng.standard_normal((n, d)).astype(np.float32)
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+def noisy(rng, v: np.ndarray, noise: float = 0.3) -> np.ndarray:
+    w = v + noise * unit(rng, len(v), v.shape[1])
+    return w / np.linalg.norm(w, axis=1, keepdims=True)
+
+
+def blocks_in_another_order(seed: int = 0):
+    """12 source sentences; the target tells them in blocks of 4 as 8-11, 0-3, 4-7."""
+    rng = np.random.default_rng(seed)
+    src = unit(rng, 12)
+    order = [*range(8, 12), *range(0, 4), *range(4, 8)]
+    return src, noisy(rng, src[order]), order
+
+
+def test_jumping_pass_finds_blocks_told_in_another_order():
+    src, tgt, order = blocks_in_another_order()
+    beads = align_jumps(windows(src), windows(tgt), ParallelParams(), P.jump)
+    assert sorted((s, t) for s, t, _ in beads) == sorted(([i], [k]) for k, i in enumerate(order))
+
+
+def test_a_plain_monotone_pass_cannot_follow_the_blocks():
+    """What the jump is for: without it (a cost beyond any gain) the block told first is lost."""
+    src, tgt, order = blocks_in_another_order()
+    beads = align_jumps(windows(src), windows(tgt), ParallelParams(), jump=1e9)
+    found = [(s, t) for s, t, _ in beads]
+    assert sum(([i], [k]) in found for k, i in enumerate(order)) == 8, found
+    assert not any(([i], [k]) in found for k, i in enumerate(order[:4])), found
+
+
+def test_each_target_sentence_goes_to_one_bead_the_stronger():
+    beads = [([0], [3], 0.05), ([5], [3, 4], 0.12), ([7], [9], 0.01)]
+    out = _one_claim_each(beads, ParallelParams())
+    assert [(s, t) for s, t, _ in out] == [([5], [3, 4]), ([7], [9])]
+
+
+def view(vecs: np.ndarray) -> View:
+    return View(vecs, np.zeros((0, vecs.shape[1]), np.float32), np.zeros(0, dtype=int))
+
+
+def test_coverage_adds_block_links_and_keeps_every_comparable_link():
+    src, tgt, order = blocks_in_another_order(seed=3)
+    s, t = windows(src), windows(tgt)
+
+    def views(left_src, left_tgt):
+        return view(src), view(tgt)
+
+    alone = {(i, j) for a, b, _ in align_comparable(view(src), view(tgt), P.single) for i in a for j in b}
+    got = coverage(s, t, views, NullModel(s, t), P)
+    links = {(i, j) for a, b, _ in got for i in a for j in b}
+    assert alone <= links
+    assert links == {(i, k) for k, i in enumerate(order)}
+    assert sorted(i for a, _, _ in got for i in a) == list(range(12))
+
+
+# --- quality on real text ----------------------------------------------------------------------
+
+GOLD = ROOT.parent / "shared" / "gold" / "mac-dev"
+
+
+@pytest.mark.skipif(not GOLD.is_dir(), reason="../shared/gold/mac-dev absent (evaluation data, not shipped)")
+def test_coverage_in_blocks_of_eight_finds_more_than_comparable_mode(default_encoder):
+    """A MAC-Dev chapter as coverage: a fifth of the English cut, the rest in shuffled blocks of
+    up to 8 beads. Auto mode's blocks must add links that one-at-a-time matching misses."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from bench_continuum import gold_documents
+    from coverage import Setting, counts, make_case, prf
+
+    from align.ingest import document_from_text
+    from align.pipeline import align_documents
+
+    doc, src, tgt, gold = gold_documents("mac")[0]
+    case = make_case(doc, src, tgt, gold, Setting("blocks of 8", 0.2, 0.1, block=8), 0)
+    zh = document_from_text("\n".join(case.src), "zh", presplit=True)
+    en = document_from_text("\n".join(case.tgt), "en", presplit=True)
+    f1 = {}
+    for mode in ("auto", "comparable"):
+        alignment = align_documents(zh, en, default_encoder, mode=mode, words=False)
+        f1[mode] = prf(counts(case.gold, [(tuple(p.src), tuple(p.tgt)) for p in alignment.pairs]))[2]
+    assert f1["auto"] >= f1["comparable"] + 0.05, f1
