@@ -42,15 +42,17 @@ SETS = {"mac": ("mac-dev", "zh", "en"), "textberg": ("text+berg", "de", "fr")}
 BERTALIGN = ParallelParams(merge_cost=0.0, member_weight=0.0)
 
 
+def gold_file(folder: Path, name: str) -> Path:
+    """A gold set's beads for document ``name``: ``gold/NAME.align`` (MAC-Dev) or ``gold/NAME``."""
+    gold = folder / "gold" / f"{name}.align"
+    return gold if gold.exists() else folder / "gold" / name
+
+
 def documents(folder: Path, src: str, tgt: str):
-    gold_dir = folder / "gold"
     for src_file in sorted((folder / src).iterdir()):
-        gold = gold_dir / f"{src_file.name}.align"
-        if not gold.exists():
-            gold = gold_dir / src_file.name
         yield (load_document(src_file, src, presplit=True),
                load_document(folder / tgt / src_file.name, tgt, presplit=True),
-               read_beads(gold))
+               read_beads(gold_file(folder, src_file.name)))
 
 
 def beads_of(pairs) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:

@@ -72,13 +72,12 @@ class Case:
 
 
 def read_gold_doc(folder: Path, name: str, src: str, tgt: str):
+    from bench_alignment import gold_file
+
     from align.evaluate import read_beads
 
-    gold = folder / "gold" / f"{name}.align"
-    if not gold.exists():
-        gold = folder / "gold" / name
     return ((folder / src / name).read_text("utf-8").splitlines(),
-            (folder / tgt / name).read_text("utf-8").splitlines(), read_beads(gold))
+            (folder / tgt / name).read_text("utf-8").splitlines(), read_beads(gold_file(folder, name)))
 
 
 def make_case(doc: str, src: list[str], tgt: list[str], gold: list[Bead], s: Setting,
