@@ -46,6 +46,8 @@ from .jumps import align_jumps
 from .parallel import ParallelParams, Windows, align_parallel
 
 Bead = tuple[list[int], list[int], float]
+Views = Callable[[np.ndarray, np.ndarray], tuple[View, View]]
+"""Comparable mode's views of both sides, clauses embedded for the sentences masked in."""
 
 
 @dataclass(frozen=True)
@@ -174,7 +176,7 @@ def blocks(beads: list[Bead], gap: int) -> list[list[Bead]]:
     return out
 
 
-def align_continuum(src: Windows, tgt: Windows, views: Callable[[np.ndarray, np.ndarray], tuple[View, View]],
+def align_continuum(src: Windows, tgt: Windows, views: Views,
                     p: ContinuumParams = ContinuumParams()) -> tuple[list[Bead], str]:
     """Return beads ``[(src_ids, tgt_ids, confidence)]`` and the regime the pair showed:
     ``parallel`` (a translation: one pass), ``continuum`` (blocks, then the rest one
@@ -225,8 +227,8 @@ def align_continuum(src: Windows, tgt: Windows, views: Callable[[np.ndarray, np.
     return sorted(kept, key=lambda b: b[0][0]) + rest, "continuum"
 
 
-def coverage(src: Windows, tgt: Windows, views: Callable[[np.ndarray, np.ndarray], tuple[View, View]],
-             null: NullModel, p: ContinuumParams) -> list[Bead]:
+def coverage(src: Windows, tgt: Windows, views: Views, null: NullModel,
+             p: ContinuumParams) -> list[Bead]:
     """Coverage: comparable mode's links, plus the blocks of a jumping pass that they anchor.
 
     A block (two supported beads or more, as in step 2) is taken when one of its

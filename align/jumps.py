@@ -28,7 +28,8 @@ Bead = tuple[list[int], list[int], float]
 
 
 def align_jumps(src: Windows, tgt: Windows, p: ParallelParams, jump: float) -> list[Bead]:
-    """Linked beads ``[(src_ids, tgt_ids, confidence)]`` of the best path with jumps, in source order.
+    """Linked beads ``[(src_ids, tgt_ids, confidence)]`` of the best path with jumps,
+    in source order.
 
     Unmatched sentences are not returned: every sentence that no bead holds is.
     """

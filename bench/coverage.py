@@ -77,7 +77,8 @@ def read_gold_doc(folder: Path, name: str, src: str, tgt: str):
     from align.evaluate import read_beads
 
     return ((folder / src / name).read_text("utf-8").splitlines(),
-            (folder / tgt / name).read_text("utf-8").splitlines(), read_beads(gold_file(folder, name)))
+            (folder / tgt / name).read_text("utf-8").splitlines(),
+            read_beads(gold_file(folder, name)))
 
 
 def make_case(doc: str, src: list[str], tgt: list[str], gold: list[Bead], s: Setting,

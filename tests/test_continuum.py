@@ -84,7 +84,8 @@ def test_coverage_adds_block_links_and_keeps_every_comparable_link():
     def views(left_src, left_tgt):
         return view(src), view(tgt)
 
-    alone = {(i, j) for a, b, _ in align_comparable(view(src), view(tgt), P.single) for i in a for j in b}
+    alone = {(i, j) for a, b, _ in align_comparable(view(src), view(tgt), P.single)
+             for i in a for j in b}
     got = coverage(s, t, views, NullModel(s, t), P)
     links = {(i, j) for a, b, _ in got for i in a for j in b}
     assert alone <= links
@@ -97,7 +98,8 @@ def test_coverage_adds_block_links_and_keeps_every_comparable_link():
 GOLD = ROOT.parent / "shared" / "gold" / "mac-dev"
 
 
-@pytest.mark.skipif(not GOLD.is_dir(), reason="../shared/gold/mac-dev absent (evaluation data, not shipped)")
+@pytest.mark.skipif(not GOLD.is_dir(),
+                    reason="../shared/gold/mac-dev absent (evaluation data, not shipped)")
 def test_coverage_in_blocks_of_eight_finds_more_than_comparable_mode(default_encoder):
     """A MAC-Dev chapter as coverage: a fifth of the English cut, the rest in shuffled blocks of
     up to 8 beads. Auto mode's blocks must add links that one-at-a-time matching misses."""
@@ -115,5 +117,6 @@ def test_coverage_in_blocks_of_eight_finds_more_than_comparable_mode(default_enc
     f1 = {}
     for mode in ("auto", "comparable"):
         alignment = align_documents(zh, en, default_encoder, mode=mode, words=False)
-        f1[mode] = prf(counts(case.gold, [(tuple(p.src), tuple(p.tgt)) for p in alignment.pairs]))[2]
+        beads = [(tuple(p.src), tuple(p.tgt)) for p in alignment.pairs]
+        f1[mode] = prf(counts(case.gold, beads))[2]
     assert f1["auto"] >= f1["comparable"] + 0.05, f1
