@@ -64,7 +64,9 @@ def margins(sim: np.ndarray, k: int) -> np.ndarray:
 def confidence(margin: np.ndarray | float, p: ComparableParams, bar: float | None = None) -> np.ndarray:
     """Calibrated: 0.5 at the bar a link had to clear (``p.threshold`` unless given)."""
     bar = p.threshold if bar is None else bar
-    return 1.0 / (1.0 + np.exp(-(np.asarray(margin) - bar) / p.slope))
+    # Clipped logits: a margin far from the bar (a negative cosine, a tiny side) is 0 or 1
+    # either way, without numpy's overflow warning.
+    return 1.0 / (1.0 + np.exp(np.clip(-(np.asarray(margin) - bar) / p.slope, -60, 60)))
 
 
 def clauses(text: str, lang: str, p: ComparableParams = ComparableParams()) -> list[str]:

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from align.comparable import View, align_comparable
-from align.continuum import ContinuumParams, NullModel, coverage
+from align.continuum import ContinuumParams, NullModel, align_continuum, coverage
 from align.jumps import _one_claim_each, align_jumps
 from align.parallel import ParallelParams, Windows, window_chars
 
@@ -91,6 +91,20 @@ def test_coverage_adds_block_links_and_keeps_every_comparable_link():
     assert alone <= links
     assert links == {(i, k) for k, i in enumerate(order)}
     assert sorted(i for a, _, _ in got for i in a) == list(range(12))
+
+
+@pytest.mark.parametrize("n, m", [(1, 1), (1, 5), (5, 1), (2, 7), (6, 3), (7, 7)])
+def test_every_sentence_lands_in_exactly_one_bead_whatever_the_sizes(n, m):
+    """Tiny sides reach every regime (few windows, a null model of a handful of rows)."""
+    rng = np.random.default_rng(n * 10 + m)
+    for related in (False, True):
+        s, t = unit(rng, n), unit(rng, m)
+        if related:
+            k = min(n, m)
+            t[:k] = noisy(rng, s[rng.permutation(n)[:k]])
+        beads, regime = align_continuum(windows(s), windows(t), lambda a, b: (view(s), view(t)))
+        assert sorted(i for b in beads for i in b[0]) == list(range(n)), (regime, beads)
+        assert sorted(j for b in beads for j in b[1]) == list(range(m)), (regime, beads)
 
 
 # --- quality on real text ----------------------------------------------------------------------
