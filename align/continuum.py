@@ -10,7 +10,8 @@ in any order — plus isolated links. So:
    (:mod:`align.parallel`). Built for complete translations, it merges a
    sentence that has no counterpart into a neighbour's bead or pairs it with
    whatever is near. Such a sentence is no closer to the other side of its
-   bead than to a typical sentence there: the *null model* (``support``).
+   bead than to a typical sentence there: the *null model* (``support``);
+   and its bead matches the other side better without it (``dilutes``).
    When nearly every sentence of the pass is supported (``translation_gap``,
    the share a complete translation leaves unsupported), the pair is a
    translation and the pass is the answer — exactly the parallel aligner's.
@@ -131,13 +132,30 @@ class NullModel:
         return float((sim - centre[k]) / spread[k])
 
 
+def window_sim(side: Windows, members: list[int], other: np.ndarray) -> float:
+    """Similarity of a run of consecutive ``members`` of one side to the other side's window."""
+    return float(side.vecs[len(members) - 1][members[0]] @ other)
+
+
+def dilutes(members: list[int], end: int, side: Windows, other: np.ndarray) -> bool:
+    """True when the bead matches the other side better without its ``end`` member.
+
+    A sentence that says part of what the other side says raises the match
+    when it joins the window; one merged in because its own counterpart is
+    missing (an omitted sentence beside a translated one) only thins it out.
+    """
+    rest = members[1:] if end == 0 else members[:-1]
+    return window_sim(side, rest, other) > window_sim(side, members, other)
+
+
 def supported(bead: Bead, src: Windows, tgt: Windows, null: NullModel, bar: float,
               member_bar: float) -> Bead | None:
     """The bead with its unsupported end members taken out (None if its 1-1 core fails too).
 
     In a larger bead each end member must stand out against the other side's
-    window by ``member_bar`` (ends first, so the bead stays a run); a 1-1 bead
-    stands when its two sentences stand out for each other on average by ``bar``.
+    window by ``member_bar`` and must not dilute the bead (ends first, so the
+    bead stays a run); a 1-1 bead stands when its two sentences stand out for
+    each other on average by ``bar``.
     """
     s, t, c = list(bead[0]), list(bead[1]), bead[2]
     sides = (src, tgt)
@@ -146,9 +164,10 @@ def supported(bead: Bead, src: Windows, tgt: Windows, null: NullModel, bar: floa
             if len(members) < 2:
                 continue
             window = sides[1 - side].vecs[len(other) - 1][other[0]]
+            own = sides[side]
             weak = [end for end in (0, -1)
-                    if null.z(side, members[end], float(sides[side].vecs[0][members[end]] @ window))
-                    < member_bar]
+                    if null.z(side, members[end], window_sim(own, [members[end]], window))
+                    < member_bar or dilutes(members, end, own, window)]
             if weak:
                 members.pop(weak[0])
                 break
@@ -156,6 +175,42 @@ def supported(bead: Bead, src: Windows, tgt: Windows, null: NullModel, bar: floa
             return s, t, c
     sim = float(src.vecs[0][s[0]] @ tgt.vecs[0][t[0]])
     return (s, t, c) if (null.z(0, s[0], sim) + null.z(1, t[0], sim)) / 2 >= bar else None
+
+
+def undiluted(beads: list[Bead], src: Windows, tgt: Windows) -> list[Bead]:
+    """Comparable mode's beads with the end members that dilute them left unmatched.
+
+    Only runs the windows hold (consecutive, within one run, at most the
+    longest window) are tested; the rest stay as they are.
+    """
+    sides = (src, tgt)
+    out: list[Bead] = []
+    for bead in beads:
+        s, t, c = list(bead[0]), list(bead[1]), bead[2]
+        if all(_windowed(ids, side) for ids, side in ((s, src), (t, tgt))):
+            changed = True
+            while changed and len(s) + len(t) > 2:
+                changed = False
+                for side, members, other in ((0, s, t), (1, t, s)):
+                    if len(members) < 2:
+                        continue
+                    window = sides[1 - side].vecs[len(other) - 1][other[0]]
+                    weak = [end for end in (0, -1) if dilutes(members, end, sides[side], window)]
+                    if weak:
+                        gone = members.pop(weak[0])
+                        out.append(([gone], [], c) if side == 0 else ([], [gone], c))
+                        changed = True
+                        break
+        out.append((s, t, c))
+    return out
+
+
+def _windowed(ids: list[int], side: Windows) -> bool:
+    """Whether the run ``ids`` has a window: consecutive, one run, not longer than the longest."""
+    if not ids or len(ids) > len(side.vecs):
+        return False
+    same_run = side.runs is None or len(set(side.runs[ids].tolist())) == 1
+    return ids == list(range(ids[0], ids[0] + len(ids))) and same_run
 
 
 def log_odds(confidence: float) -> float:
@@ -223,7 +278,7 @@ def align_continuum(src: Windows, tgt: Windows, views: Views,
         rest = ([([int(i)], [], 1.0) for i in np.flatnonzero(~used[0])]
                 + [([], [int(j)], 1.0) for j in np.flatnonzero(~used[1])])
     else:
-        rest = align_comparable(*views(~used[0], ~used[1]), p.single, used)
+        rest = undiluted(align_comparable(*views(~used[0], ~used[1]), p.single, used), src, tgt)
     return sorted(kept, key=lambda b: b[0][0]) + rest, "continuum"
 
 
@@ -238,7 +293,7 @@ def coverage(src: Windows, tgt: Windows, views: Views, null: NullModel,
     zh 23 from its gold partner).
     """
     every = views(np.ones(src.n, bool), np.ones(tgt.n, bool))
-    single = align_comparable(*every, p.single)
+    single = undiluted(align_comparable(*every, p.single), src, tgt)
     if src.n * tgt.n > p.jump_cells:
         return single
     anchors = {(i, j) for s, t, _ in single for i in s for j in t}
@@ -252,5 +307,5 @@ def coverage(src: Windows, tgt: Windows, views: Views, null: NullModel,
     used = (np.zeros(src.n, bool), np.zeros(tgt.n, bool))
     for s, t, _ in kept:
         used[0][s], used[1][t] = True, True
-    return kept + align_comparable(*every, p.single, used)
+    return kept + undiluted(align_comparable(*every, p.single, used), src, tgt)
 
