@@ -159,20 +159,14 @@ def supported(bead: Bead, src: Windows, tgt: Windows, null: NullModel, bar: floa
     """
     s, t, c = list(bead[0]), list(bead[1]), bead[2]
     sides = (src, tgt)
-    while len(s) + len(t) > 2:
-        for side, members, other in ((0, s, t), (1, t, s)):
-            if len(members) < 2:
-                continue
-            window = sides[1 - side].vecs[len(other) - 1][other[0]]
-            own = sides[side]
-            weak = [end for end in (0, -1)
-                    if null.z(side, members[end], window_sim(own, [members[end]], window))
-                    < member_bar or dilutes(members, end, own, window)]
-            if weak:
-                members.pop(weak[0])
-                break
-        else:
-            return s, t, c
+
+    def weak(side: int, members: list[int], end: int, window: np.ndarray) -> bool:
+        own = sides[side]
+        return (null.z(side, members[end], window_sim(own, [members[end]], window)) < member_bar
+                or dilutes(members, end, own, window))
+    _trim(s, t, sides, weak)
+    if len(s) + len(t) > 2:
+        return s, t, c
     sim = float(src.vecs[0][s[0]] @ tgt.vecs[0][t[0]])
     return (s, t, c) if (null.z(0, s[0], sim) + null.z(1, t[0], sim)) / 2 >= bar else None
 
@@ -188,21 +182,30 @@ def undiluted(beads: list[Bead], src: Windows, tgt: Windows) -> list[Bead]:
     for bead in beads:
         s, t, c = list(bead[0]), list(bead[1]), bead[2]
         if all(_windowed(ids, side) for ids, side in ((s, src), (t, tgt))):
-            changed = True
-            while changed and len(s) + len(t) > 2:
-                changed = False
-                for side, members, other in ((0, s, t), (1, t, s)):
-                    if len(members) < 2:
-                        continue
-                    window = sides[1 - side].vecs[len(other) - 1][other[0]]
-                    weak = [end for end in (0, -1) if dilutes(members, end, sides[side], window)]
-                    if weak:
-                        gone = members.pop(weak[0])
-                        out.append(([gone], [], c) if side == 0 else ([], [gone], c))
-                        changed = True
-                        break
+            gone = _trim(s, t, sides, lambda side, members, end, window:
+                         dilutes(members, end, sides[side], window))
+            out += [([k], [], c) if side == 0 else ([], [k], c) for side, k in gone]
         out.append((s, t, c))
     return out
+
+
+def _trim(s: list[int], t: list[int], sides: tuple[Windows, Windows],
+          weak: Callable[[int, list[int], int, np.ndarray], bool]) -> list[tuple[int, int]]:
+    """Take end members out of the bead ``s``, ``t`` (in place) one at a time while
+    ``weak(side, members, end, other_window)`` says so; return ``(side, sentence)`` of each."""
+    gone = []
+    while len(s) + len(t) > 2:
+        for side, members, other in ((0, s, t), (1, t, s)):
+            if len(members) < 2:
+                continue
+            window = sides[1 - side].vecs[len(other) - 1][other[0]]
+            ends = [end for end in (0, -1) if weak(side, members, end, window)]
+            if ends:
+                gone.append((side, members.pop(ends[0])))
+                break
+        else:
+            break
+    return gone
 
 
 def _windowed(ids: list[int], side: Windows) -> bool:
