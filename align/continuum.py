@@ -43,10 +43,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .comparable import ComparableParams, View, align_comparable
-from .jumps import align_jumps
+from .jumps import Bead, align_jumps
 from .parallel import ParallelParams, Windows, align_parallel
 
-Bead = tuple[list[int], list[int], float]
 Views = Callable[[np.ndarray, np.ndarray], tuple[View, View]]
 """Comparable mode's views of both sides, clauses embedded for the sentences masked in."""
 

@@ -14,7 +14,7 @@ The DP does not know which target sentences a block before it took, so two
 blocks may claim one; the bead with the larger gain keeps it.
 
 Time and memory are O(n · m · bead types): for pairs of news or chapter size
-(``JumpParams.max_cells``).
+(the continuum aligner's ``jump_cells`` bounds it).
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ def align_jumps(src: Windows, tgt: Windows, p: ParallelParams, jump: float) -> l
         via = row < row[origin[i]] - jump
         back[i, via] = jumped
         score[i] = np.where(via, row[origin[i]] - jump, row)
-    beads: list[tuple[list[int], list[int], float]] = []
+    beads: list[Bead] = []
     i, j = n, int(np.argmax(score[n]))
     while i > 0 or j > 0:
         t = back[i, j]

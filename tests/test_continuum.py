@@ -130,6 +130,20 @@ def test_beads_that_are_not_one_run_are_left_as_they_are():
 # --- quality on real text ----------------------------------------------------------------------
 
 GOLD = ROOT.parent / "shared" / "gold" / "mac-dev"
+sys.path.insert(0, str(ROOT / "bench"))  # the coverage-case generator and its scorer
+
+
+def case_counts(case, encoder, mode: str) -> np.ndarray:
+    """Link and unmatched counts (``coverage.counts``) of ``mode`` on a made coverage case."""
+    from coverage import counts
+
+    from align.ingest import document_from_text
+    from align.pipeline import align_documents
+
+    zh = document_from_text("\n".join(case.src), "zh", presplit=True)
+    en = document_from_text("\n".join(case.tgt), "en", presplit=True)
+    alignment = align_documents(zh, en, encoder, mode=mode, words=False)
+    return counts(case.gold, [(tuple(p.src), tuple(p.tgt)) for p in alignment.pairs])
 
 
 @pytest.mark.skipif(not GOLD.is_dir(),
@@ -137,22 +151,12 @@ GOLD = ROOT.parent / "shared" / "gold" / "mac-dev"
 def test_coverage_in_blocks_of_eight_finds_more_than_comparable_mode(default_encoder):
     """A MAC-Dev chapter as coverage: a fifth of the English cut, the rest in shuffled blocks of
     up to 8 beads. Auto mode's blocks must add links that one-at-a-time matching misses."""
-    sys.path.insert(0, str(ROOT / "bench"))
     from bench_continuum import gold_documents
-    from coverage import Setting, counts, make_case, prf
-
-    from align.ingest import document_from_text
-    from align.pipeline import align_documents
+    from coverage import Setting, make_case, prf
 
     doc, src, tgt, gold = gold_documents("mac")[0]
     case = make_case(doc, src, tgt, gold, Setting("blocks of 8", 0.2, 0.1, block=8), 0)
-    zh = document_from_text("\n".join(case.src), "zh", presplit=True)
-    en = document_from_text("\n".join(case.tgt), "en", presplit=True)
-    f1 = {}
-    for mode in ("auto", "comparable"):
-        alignment = align_documents(zh, en, default_encoder, mode=mode, words=False)
-        beads = [(tuple(p.src), tuple(p.tgt)) for p in alignment.pairs]
-        f1[mode] = prf(counts(case.gold, beads))[2]
+    f1 = {mode: prf(case_counts(case, default_encoder, mode))[2] for mode in ("auto", "comparable")}
     assert f1["auto"] >= f1["comparable"] + 0.05, f1
 
 
@@ -165,21 +169,12 @@ def test_news_sentences_whose_counterpart_was_cut_stay_unmatched(default_encoder
     """The 7 Xinhua articles with half the English and a fifth of the Chinese cut, order kept.
     A Chinese sentence whose English was cut used to join its neighbour's bead (link precision
     0.68 with every true link found); it must be left unmatched, the true links kept."""
-    sys.path.insert(0, str(ROOT / "bench"))
     from bench_continuum import gold_documents
-    from coverage import SETTINGS, counts, make_case, prf
-
-    from align.ingest import document_from_text
-    from align.pipeline import align_documents
+    from coverage import SETTINGS, make_case, prf
 
     setting = next(s for s in SETTINGS if s.name == "cut 50/20, order kept")
-    total = np.zeros(9)
-    for doc, src, tgt, gold in gold_documents("news"):
-        case = make_case(doc, src, tgt, gold, setting, 0)
-        zh = document_from_text("\n".join(case.src), "zh", presplit=True)
-        en = document_from_text("\n".join(case.tgt), "en", presplit=True)
-        alignment = align_documents(zh, en, default_encoder, mode="auto", words=False)
-        total += counts(case.gold, [(tuple(p.src), tuple(p.tgt)) for p in alignment.pairs])
+    total = sum(case_counts(make_case(doc, src, tgt, gold, setting, 0), default_encoder, "auto")
+                for doc, src, tgt, gold in gold_documents("news"))
     precision, recall, _, unmatched_zh, _ = prf(total)
     assert precision >= 0.8 and recall >= 0.95, (precision, recall)
     assert unmatched_zh >= 0.85, unmatched_zh
