@@ -25,14 +25,11 @@ def _words(doc: Document, ids: list[int]) -> tuple[Words, list[tuple[int, int]]]
         sentence = doc.sentences[sid]
         if not sentence.tokens:
             sentence.tokens = Words.from_text(sentence.text, doc.lang).spans
-        # The model reads the normalised form (Simplified, unified widths) when it keeps
-        # the offsets; else the text as read.
-        read = sentence.norm if len(sentence.norm) == len(sentence.text) else sentence.text
         if text:
             text += doc.joiner
         spans += [(len(text) + a, len(text) + b) for a, b in sentence.tokens]
         owners += [(sid, k) for k in range(len(sentence.tokens))]
-        text += read
+        text += sentence.readable
     return Words(text, spans), owners
 
 

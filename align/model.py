@@ -77,6 +77,12 @@ class Sentence:
         return any(f.kind == kind for f in self.flags)
 
     @property
+    def readable(self) -> str:
+        """What a model reads when offsets into ``text`` must hold: ``norm`` (Simplified,
+        unified widths) when it has the same length, else ``text`` as read."""
+        return self.norm if len(self.norm) == len(self.text) else self.text
+
+    @property
     def matchable(self) -> bool:
         """False for captions, bylines and datelines (see NOT_CLAIMS)."""
         return not any(self.has_flag(k) for k in NOT_CLAIMS)

@@ -14,7 +14,7 @@ from align import cli
 from align.claims import ELSEWHERE, Context, article_date, flag_claims, flag_pair
 from align.export import to_tsv
 from align.model import Alignment, Document, Flag, Pair, Sentence
-from align.support import KIND, Settings, is_content, spans
+from align.support import KIND, Settings, clause_spans, is_content, spans
 from align.tmx import to_tmx
 from align.words import Sentence as Words
 
@@ -65,9 +65,54 @@ def test_every_unsupported_flag_is_a_content_span_of_its_pair(flagship):
             assert f.sentence in (pair.src if f.side == "src" else pair.tgt)
             sentence = doc.sentences[f.sentence]
             assert sentence.text[f.start:f.end] == f.span
-            assert is_content(sentence.text[slice(*next(t for t in sentence.tokens if t[0] == f.start))],
-                              doc.lang)
+            # Whole words (a word span or a clause), and never function words alone.
+            inside = [t for t in sentence.tokens if f.start <= t[0] and t[1] <= f.end]
+            assert inside[0][0] == f.start and inside[-1][1] == f.end
+            assert any(is_content(sentence.text[a:b], doc.lang) for a, b in inside)
     assert flagship.signature["unsupported"] == Settings().signature()
+
+
+def test_what_the_other_side_says_is_not_flagged_however_weak_its_word_links(flagship):
+    # Word links alone flag "China places great importance" in en 8 (a free rendering of
+    # 中國高度重視) and "Li said" tails; the pair matches worse without them, so they stand.
+    for tgt_id, words in ((8, "China places great importance"), (8, "the premier said"),
+                          (11, "Li said")):
+        assert not any(words in f.span for f in unsupported(flagship, tgt_id)), words
+    # What en 12 adds to 大會發表《人工智能全球治理行動計劃》 is flagged as one clause.
+    assert ("which calls on all parties to work in solidarity to advance AI development and "
+            "governance") in [f.span for f in unsupported(flagship, 12)]
+
+
+def test_a_clause_inserted_into_a_translation_is_flagged_whole(default_encoder):
+    """A real translation pair (the flagship's opening sentence and its rendering) with a
+    clause of another flagship sentence inserted into the English: the whole clause is
+    flagged, and beyond it only what the untouched pair shows too (the date 7月26日, which
+    the English leaves out)."""
+    from align.evidence import add_word_links, word_aligner_for
+    from align.support import flag_unsupported
+    from align.views import fast_part
+
+    clause = "which calls on all parties to work in solidarity to advance AI development"
+    treated = EN_OPENING.replace("Global AI Governance in Shanghai.",
+                                 f"Global AI Governance, {clause}, in Shanghai.")
+    source = document("zh", [ZH_OPENING, ZH_OPENING])
+    target = document("en", [EN_OPENING, treated])
+    alignment = Alignment(source, target, "", "parallel", [Pair([0], [0], 0.9), Pair([1], [1], 0.9)])
+    add_word_links(alignment, word_aligner_for(default_encoder))
+    flag_claims(alignment)
+    flag_unsupported(alignment, fast_part(default_encoder))
+    untouched, inserted = ([f.span for f in p.flags if f.kind == KIND] for p in alignment.pairs)
+    assert untouched == ["7月26日"]
+    [span] = [x for x in inserted if x not in untouched]
+    # A weak word link beside it may join the span ("Governance, which calls …"), no more.
+    assert clause in span and len(span.split()) <= len(clause.split()) + 1
+
+
+def test_clause_spans_run_from_first_to_last_word():
+    words = Words.from_text(EN_ATTENDANCE, "en")
+    found = [EN_ATTENDANCE[a:b] for a, b in clause_spans(EN_ATTENDANCE, words.spans, "en")]
+    assert found == [EN_ATTENDANCE.split(", themed")[0], 'themed "Global Solidarity in the AI Era']
+    assert clause_spans("No clause here.", Words.from_text("No clause here.", "en").spans, "en") == []
 
 
 def test_function_words_never_make_a_span_alone():
