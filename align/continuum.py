@@ -26,7 +26,8 @@ in any order — plus isolated links. So:
    elsewhere is found.
 3. **The rest**, sentences no block holds, is matched one link at a time by
    comparable mode (:mod:`align.comparable`): margins and its stricter bar,
-   since a link nothing around it corroborates must stand out on its own.
+   since a link nothing around it corroborates must stand out on its own; and
+   one that jumps across the blocks is left unmatched (``in_order``).
 4. **Coverage** is matched one link at a time too, after one pass that may
    jump (:mod:`align.jumps`) has found the blocks kept in another order. A
    block stands when it is supported and one of its links is also one that
@@ -281,7 +282,24 @@ def align_continuum(src: Windows, tgt: Windows, views: Views,
                 + [([], [int(j)], 1.0) for j in np.flatnonzero(~used[1])])
     else:
         rest = undiluted(align_comparable(*views(~used[0], ~used[1]), p.single, used), src, tgt)
-    return sorted(kept, key=lambda b: b[0][0]) + rest, "continuum"
+    return sorted(kept, key=lambda b: b[0][0]) + in_order(rest, kept), "continuum"
+
+
+def in_order(rest: list[Bead], kept: list[Bead]) -> list[Bead]:
+    """The ``rest`` with every link that crosses a kept block left unmatched.
+
+    The pair showed its order (that is what the continuum regime means), and
+    a passage told elsewhere forms a block of its own; a single link that
+    jumps across the blocks has nothing around it to corroborate it.
+    """
+    out: list[Bead] = []
+    for s, t, c in rest:
+        if s and t and any((i < i2) != (j < j2) for s2, t2, _ in kept
+                           for i in s for j in t for i2 in s2 for j2 in t2):
+            out += [([i], [], 1 - c) for i in s] + [([], [j], 1 - c) for j in t]
+        else:
+            out.append((s, t, c))
+    return out
 
 
 def coverage(src: Windows, tgt: Windows, views: Views, null: NullModel,
