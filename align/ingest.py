@@ -136,7 +136,13 @@ def decode_bytes(data: bytes, where: str = "<bytes>") -> str:
         if data.startswith(bom):
             return _decode_strict(data[len(bom):], encoding, where)
     if b"\x00" in data:
-        return _decode_strict(data, _utf16_without_bom(data, where), where)
+        try:
+            return data.decode(_utf16_without_bom(data, where))
+        except UnicodeDecodeError:
+            # A few NULs that happen to share a parity, in bytes that are not UTF-16
+            # (compressed data, images): binary, not damaged text.
+            raise InputError(where, "binary data, not text (it contains NUL bytes and is not "
+                                    "UTF-16)") from None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as e:

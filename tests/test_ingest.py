@@ -7,6 +7,7 @@ and Markdown fixtures in tests/data/ are snippets of the flagship texts.
 from __future__ import annotations
 
 import random
+import zlib
 from pathlib import Path
 
 import pytest
@@ -125,6 +126,13 @@ def test_binary_with_nul_bytes(tmp_path):
     random.seed(7)
     data = bytes(random.randrange(256) for _ in range(5000))
     assert "binary" in problem(write(tmp_path, data, "photo.jpg"))
+
+
+def test_compressed_data_with_a_few_nul_bytes_is_binary(tmp_path):
+    # Two NULs, both at even offsets: they look like UTF-16-BE until it fails to decode.
+    data = zlib.compress(b"hello world" * 100)
+    assert data.count(0) == 2
+    assert problem(write(tmp_path, data, "notes.txt.z")).startswith("binary data, not text")
 
 
 def test_pdf_is_named(tmp_path):
