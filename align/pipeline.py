@@ -20,7 +20,7 @@ from .aligners import FULL_MATRIX_CELLS, MODES, Aligner, aligner_for
 from .embed import Encoder, Progress, load_encoder
 from .ingest import load_document
 from .model import Alignment, Document, Pair, in_reading_order, mark_crossing
-from .views import fast_part
+from .views import fast_part, renamed
 
 __all__ = ["MODES", "align_documents", "align_files"]
 
@@ -61,7 +61,8 @@ def align_documents(source: Document, target: Document, encoder: Encoder, *, mod
     claims.flag_claims(alignment)
     if words:
         evidence.add_word_links(alignment, evidence.word_aligner_for(encoder))
-        support.flag_unsupported(alignment, fast_part(encoder) or encoder)
+        support.flag_unsupported(alignment, fast_part(encoder) or encoder,
+                                 progress=renamed(progress, "unsupported spans"))
     if progress:
         progress("aligning", 1, 1)
     return alignment

@@ -34,7 +34,7 @@ import re
 from dataclasses import dataclass
 
 from .claims import ONLY_IN
-from .embed import Encoder
+from .embed import Encoder, Progress
 from .model import Alignment, Document, Flag, Pair, is_chinese
 from .normalise import HAN
 from .segment import clause_bounds
@@ -197,7 +197,7 @@ def candidates(pair: Pair, source: Document, target: Document, settings: Setting
 
 
 def flag_unsupported(alignment: Alignment, encoder: Encoder | None,
-                     settings: Settings = Settings()) -> Alignment:
+                     settings: Settings = Settings(), progress: Progress | None = None) -> Alignment:
     """Recompute the ``unsupported`` flags of every matched pair (word links must be in).
 
     A candidate stretch is flagged when ``encoder`` (a sentence model; the
@@ -217,7 +217,7 @@ def flag_unsupported(alignment: Alignment, encoder: Encoder | None,
     texts = sorted({t for _, sides, found in plans for t in (
         sides["src"].text, sides["tgt"].text,
         *(sides[side].without(sid, a, b) for side, sid, a, b, _ in found))})
-    vecs = dict(zip(texts, encoder.encode(texts))) if encoder and texts else {}
+    vecs = dict(zip(texts, encoder.encode(texts, progress))) if encoder and texts else {}
 
     def dilutes(sides: dict[str, _Side], side: str, sid: int, a: int, b: int) -> bool:
         if not encoder:

@@ -163,7 +163,7 @@ class Memo:
     def __init__(self, encoder: Encoder) -> None:
         self.encoder, self.vecs = encoder, {}
 
-    def encode(self, texts: list[str]):
+    def encode(self, texts: list[str], progress=None):
         new = [t for t in dict.fromkeys(texts) if t not in self.vecs]
         if new:
             self.vecs.update(zip(new, self.encoder.encode(new)))

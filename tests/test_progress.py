@@ -30,3 +30,20 @@ def test_the_bar_names_the_step_and_its_time_left():
 def test_durations_read_as_a_person_says_them():
     assert [duration(s) for s in (0.2, 40, 89, 150)] == [
         "about 1 s", "about 40 s", "about 89 s", "about 2 min"]
+
+
+def test_the_bar_never_goes_back_through_the_pipeline_stages():
+    """The pipeline's order: embedding, windows, clauses, aligning starts, the unsupported
+    spans are checked, aligning ends. A stage the bar did not know sent it back to 0."""
+    bar = Bar()
+    report = reporter(bar, clock=lambda: 0.0)
+    for stage in ("embedding (use-m3)", "source windows", "source clauses", "target windows",
+                  "target clauses"):
+        report(stage, 0, 4)
+        report(stage, 4, 4)
+    report("aligning", 0, 1)
+    report("unsupported spans", 0, 40)
+    report("unsupported spans", 40, 40)
+    report("aligning", 1, 1)
+    values = [value for value, _ in bar.shown]
+    assert values == sorted(values) and values[-1] == 1.0

@@ -11,7 +11,8 @@ from collections.abc import Callable
 # Share of the progress bar for each stage the pipeline reports.
 STAGES = {"loading the model": (0.0, 0.05), "embedding": (0.05, 0.6),
           "source windows": (0.6, 0.7), "source clauses": (0.7, 0.8),
-          "target windows": (0.8, 0.87), "target clauses": (0.87, 0.95), "aligning": (0.95, 1.0)}
+          "target windows": (0.8, 0.87), "target clauses": (0.87, 0.95), "aligning": (0.95, 1.0),
+          "unsupported spans": (0.96, 0.99)}
 # Too early to say: the first items include a model's warm-up.
 MIN_SECONDS_FOR_ESTIMATE = 1.0
 
