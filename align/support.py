@@ -188,16 +188,18 @@ def candidates(pair: Pair, source: Document, target: Document, settings: Setting
             forced = _one_sided_figures(pair, side, sid, sentence.tokens)
             for k in forced:
                 support[k] = -1.0
-            found = {(a, b): any(a <= sentence.tokens[k][0] < b for k in forced)
-                     for a, b in spans(sentence.text, sentence.tokens, support, doc.lang, settings, forced)}
-            for stretch in clause_spans(sentence.text, sentence.tokens, doc.lang) if clauses else ():
-                found.setdefault(stretch, False)
+            words = spans(sentence.text, sentence.tokens, support, doc.lang, settings, forced)
+            found = {(a, b): any(a <= sentence.tokens[k][0] < b for k in forced) for a, b in words}
+            if clauses:
+                for stretch in clause_spans(sentence.text, sentence.tokens, doc.lang):
+                    found.setdefault(stretch, False)
             out += [(side, sid, a, b, figure) for (a, b), figure in sorted(found.items())]
     return out
 
 
 def flag_unsupported(alignment: Alignment, encoder: Encoder | None,
-                     settings: Settings = Settings(), progress: Progress | None = None) -> Alignment:
+                     settings: Settings = Settings(),
+                     progress: Progress | None = None) -> Alignment:
     """Recompute the ``unsupported`` flags of every matched pair (word links must be in).
 
     A candidate stretch is flagged when ``encoder`` (a sentence model; the
@@ -213,7 +215,8 @@ def flag_unsupported(alignment: Alignment, encoder: Encoder | None,
     plans = []
     for pair in alignment.matched_pairs():
         sides = {"src": _Side.of(source, pair.src), "tgt": _Side.of(target, pair.tgt)}
-        plans.append((pair, sides, candidates(pair, source, target, settings, clauses=bool(encoder))))
+        found = candidates(pair, source, target, settings, clauses=bool(encoder))
+        plans.append((pair, sides, found))
     texts = sorted({t for _, sides, found in plans for t in (
         sides["src"].text, sides["tgt"].text,
         *(sides[side].without(sid, a, b) for side, sid, a, b, _ in found))})

@@ -207,8 +207,10 @@ def main() -> int:
         flag_unsupported(alignment, sentence_model, settings)
         return score(alignment, info, set(docs))
 
-    print(line("baseline: no argmax link", run(Settings(bar=1e-6, window=0, min_words=1), argmax_words, None)))
-    print(line("baseline: itermax link < 0.5", run(Settings(bar=0.5, window=0, min_words=1), itermax_words, None)))
+    no_argmax = run(Settings(bar=1e-6, window=0, min_words=1), argmax_words, None)
+    print(line("baseline: no argmax link", no_argmax))
+    weak_itermax = run(Settings(bar=0.5, window=0, min_words=1), itermax_words, None)
+    print(line("baseline: itermax link < 0.5", weak_itermax))
     print(line("word evidence alone (0.1.5)", run(Settings(0.35, 1, 3), itermax_words, None)))
 
     grid = [Settings(*s) for s in product(BARS, WINDOWS, MIN_WORDS_GRID, DILUTIONS)]
@@ -220,7 +222,8 @@ def main() -> int:
     print("\nbar   window min  dilution  P      R      F1     untouched pairs flagged")
     for settings in grid:
         s = results[settings]["all"]
-        print(f"{settings.bar:.2f}  {settings.window}      {settings.min_words}    {settings.dilution:.2f}"
+        print(f"{settings.bar:.2f}  {settings.window}      {settings.min_words}    "
+              f"{settings.dilution:.2f}"
               f"      {s['p']:.3f}  {s['r']:.3f}  {s['f1']:.3f}  {s['pairs_flagged']:.3f}")
     print(line("default", results[Settings()]["all"]), Settings().signature())
 

@@ -97,7 +97,8 @@ def test_a_clause_inserted_into_a_translation_is_flagged_whole(default_encoder):
                                  f"Global AI Governance, {clause}, in Shanghai.")
     source = document("zh", [ZH_OPENING, ZH_OPENING])
     target = document("en", [EN_OPENING, treated])
-    alignment = Alignment(source, target, "", "parallel", [Pair([0], [0], 0.9), Pair([1], [1], 0.9)])
+    pairs = [Pair([0], [0], 0.9), Pair([1], [1], 0.9)]
+    alignment = Alignment(source, target, "", "parallel", pairs)
     add_word_links(alignment, word_aligner_for(default_encoder))
     flag_claims(alignment)
     flag_unsupported(alignment, fast_part(default_encoder))
@@ -112,7 +113,8 @@ def test_clause_spans_run_from_first_to_last_word():
     words = Words.from_text(EN_ATTENDANCE, "en")
     found = [EN_ATTENDANCE[a:b] for a, b in clause_spans(EN_ATTENDANCE, words.spans, "en")]
     assert found == [EN_ATTENDANCE.split(", themed")[0], 'themed "Global Solidarity in the AI Era']
-    assert clause_spans("No clause here.", Words.from_text("No clause here.", "en").spans, "en") == []
+    plain = "No clause here."
+    assert clause_spans(plain, Words.from_text(plain, "en").spans, "en") == []
 
 
 def test_function_words_never_make_a_span_alone():
