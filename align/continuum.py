@@ -292,10 +292,10 @@ def in_order(rest: list[Bead], kept: list[Bead]) -> list[Bead]:
     a passage told elsewhere forms a block of its own; a single link that
     jumps across the blocks has nothing around it to corroborate it.
     """
+    held = np.array([(i, j) for s, t, _ in kept for i in s for j in t]).reshape(-1, 2)
     out: list[Bead] = []
     for s, t, c in rest:
-        if s and t and any((i < i2) != (j < j2) for s2, t2, _ in kept
-                           for i in s for j in t for i2 in s2 for j2 in t2):
+        if s and t and any(np.any((i < held[:, 0]) != (j < held[:, 1])) for i in s for j in t):
             out += [([i], [], 1 - c) for i in s] + [([], [j], 1 - c) for j in t]
         else:
             out.append((s, t, c))

@@ -20,16 +20,14 @@ from .words import WordAligner
 
 def _words(doc: Document, ids: list[int]) -> tuple[Words, list[tuple[int, int]]]:
     """The sentences ``ids`` as one text for the model, and each word's (sentence, token)."""
-    text, spans, owners = "", [], []
     for sid in ids:
         sentence = doc.sentences[sid]
         if not sentence.tokens:
             sentence.tokens = Words.from_text(sentence.text, doc.lang).spans
-        if text:
-            text += doc.joiner
-        spans += [(len(text) + a, len(text) + b) for a, b in sentence.tokens]
-        owners += [(sid, k) for k in range(len(sentence.tokens))]
-        text += sentence.readable
+    text, starts = doc.written(ids)
+    tokens = {sid: doc.sentences[sid].tokens for sid in ids}
+    spans = [(starts[sid] + a, starts[sid] + b) for sid in ids for a, b in tokens[sid]]
+    owners = [(sid, k) for sid in ids for k in range(len(tokens[sid]))]
     return Words(text, spans), owners
 
 

@@ -143,6 +143,16 @@ class Document:
         """What goes between two of its sentences written together (see :func:`spaceless`)."""
         return "" if spaceless(self.lang) else " "
 
+    def written(self, ids: list[int]) -> tuple[str, dict[int, int]]:
+        """The sentences ``ids`` as one text (each as a model reads it, ``readable``), and
+        where each starts in it: one side of a bead, for the word aligner and the span test."""
+        text, starts = "", {}
+        for sid in ids:
+            text += self.joiner if text else ""
+            starts[sid] = len(text)
+            text += self.sentences[sid].readable
+        return text, starts
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "lang": self.lang,

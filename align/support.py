@@ -141,12 +141,7 @@ class _Side:
 
     @classmethod
     def of(cls, doc: Document, ids: list[int]) -> _Side:
-        text, starts = "", {}
-        for sid in ids:
-            text += doc.joiner if text else ""
-            starts[sid] = len(text)
-            text += doc.sentences[sid].readable
-        return cls(text, starts)
+        return cls(*doc.written(ids))
 
     def without(self, sid: int, a: int, b: int) -> str:
         at = self.starts[sid]
@@ -217,10 +212,12 @@ def flag_unsupported(alignment: Alignment, encoder: Encoder | None,
         sides = {"src": _Side.of(source, pair.src), "tgt": _Side.of(target, pair.tgt)}
         found = candidates(pair, source, target, settings, clauses=bool(encoder))
         plans.append((pair, sides, found))
-    texts = sorted({t for _, sides, found in plans for t in (
-        sides["src"].text, sides["tgt"].text,
-        *(sides[side].without(sid, a, b) for side, sid, a, b, _ in found))})
-    vecs = dict(zip(texts, encoder.encode(texts, progress))) if encoder and texts else {}
+    vecs = {}
+    if encoder:
+        texts = sorted({t for _, sides, found in plans for t in (
+            sides["src"].text, sides["tgt"].text,
+            *(sides[side].without(sid, a, b) for side, sid, a, b, _ in found))})
+        vecs = dict(zip(texts, encoder.encode(texts, progress))) if texts else {}
 
     def dilutes(sides: dict[str, _Side], side: str, sid: int, a: int, b: int) -> bool:
         if not encoder:
