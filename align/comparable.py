@@ -16,7 +16,9 @@ scores the best of its whole-sentence and clause-level similarities.
 
 A link is kept if it is the best for either of its two sentences and clears
 the threshold, or — a weaker margin, but corroborated — if the two sentences
-are each other's best both on whole sentences and on clauses. One English
+are each other's best both on whole sentences and on clauses; and either way
+only if it looks like one of this document's pairs (:func:`pair_bar`) or the
+two sentences state a figure in common. One English
 sentence can summarise two adjacent Chinese ones (and vice versa); linked
 sentences are grouped into beads by connected components, and a component
 that gathers far-apart sentences keeps only its strongest link, because a
@@ -83,6 +85,30 @@ class View:
     owner: np.ndarray
     runs: np.ndarray | None = None
     """Run number of each sentence: only sentences of one run are neighbours (None: one run)."""
+    figures: list[frozenset[str]] | None = None
+    """Numbers and dates each sentence states (normalised values; None: not known)."""
+
+
+def pair_bar(sim: np.ndarray, mutual: set[tuple[int, int]]) -> float:
+    """Halfway between a typical non-pair and a typical pair of this document.
+
+    Two sentences whose counterparts are both missing are still the same story:
+    in a short article they are each other's best match and stand out by
+    margin. What they lack is the similarity the document's real pairs have.
+    The median of all sentence pairs (nearly all non-pairs) and the median of
+    the mutual-best links (mostly pairs) are two levels of the document's own; a
+    link below halfway is nearer the one than the other. No tuned number, and it
+    follows the document: a free literary translation has a lower pair level
+    than a news translation.
+    """
+    if not mutual:
+        return -np.inf
+    return float((np.median([sim[ij] for ij in mutual]) + np.median(sim)) / 2)
+
+
+def share_figure(src: View, tgt: View, i: int, j: int) -> bool:
+    """Whether sentences ``i`` and ``j`` state a number or date in common."""
+    return bool(src.figures and tgt.figures and src.figures[i] & tgt.figures[j])
 
 
 def clause_similarity(src: View, tgt: View) -> np.ndarray:
@@ -120,10 +146,13 @@ def align_comparable(src: View, tgt: View, p: ComparableParams = ComparableParam
     if n == 0 or m == 0:
         return [([i], [], 1.0) for i in range(n)] + [([], [j], 1.0) for j in range(m)]
     whole = margins(src.sentences @ tgt.sentences.T, p.k)
-    mar = np.maximum(whole, margins(clause_similarity(src, tgt), p.k))
+    sim = clause_similarity(src, tgt)
+    mar = np.maximum(whole, margins(sim, p.k))
     corroborated = mutual_links(whole) & mutual_links(mar)
+    bar = pair_bar(sim, mutual_links(mar))
     links = {(i, j) for i, j in _best_links(mar) if not used[0][i] and not used[1][j] and (
-             mar[i, j] >= p.threshold or ((i, j) in corroborated and mar[i, j] >= p.mutual_threshold))}
+             mar[i, j] >= p.threshold or ((i, j) in corroborated and mar[i, j] >= p.mutual_threshold))
+             and (sim[i, j] >= bar or share_figure(src, tgt, i, j))}
     beads = []
     for s, t in _components(links):
         s, t = _trim(s, t, mar, p.max_bead)

@@ -24,6 +24,7 @@ from itertools import pairwise
 import numpy as np
 
 from . import comparable, parallel
+from .claims import extract_quantities
 from .embed import Encoder, FusedEncoder, Progress, l2_normalise
 from .model import Document
 from .segment import clause_bounds
@@ -102,7 +103,9 @@ def clause_view(doc: Document, ids: list[int], vecs: np.ndarray, encoder: Encode
             owner.append(k)
             texts.append(clause)
     clause_vecs = encoder.encode(texts, progress) if texts else np.zeros((0, vecs.shape[1]), np.float32)
-    return comparable.View(vecs, clause_vecs, np.array(owner, dtype=int), runs(ids))
+    figures = [frozenset(q.value for q in extract_quantities(doc.sentences[i].text, doc.lang))
+               for i in ids]
+    return comparable.View(vecs, clause_vecs, np.array(owner, dtype=int), runs(ids), figures)
 
 
 def runs(ids: list[int]) -> np.ndarray:

@@ -21,6 +21,8 @@ from align.comparable import (
     clauses,
     confidence,
     margins,
+    pair_bar,
+    share_figure,
 )
 from align.ingest import load_document
 
@@ -216,3 +218,43 @@ def test_empty_side_leaves_everything_unmatched(default_encoder, zh):
     empty = View(np.zeros((0, src.sentences.shape[1]), np.float32),
                  np.zeros((0, src.sentences.shape[1]), np.float32), np.zeros(0, dtype=int))
     assert align_comparable(src, empty) == [([0], [], 1.0), ([1], [], 1.0)]
+
+
+# --- the document's pair level -----------------------------------------------------------------
+
+def _views_with(sim: np.ndarray, figures=None) -> tuple[View, View]:
+    """Sides whose sentence similarities are exactly ``sim`` (source i is the unit vector e_i)."""
+    n, m = sim.shape
+    src = np.eye(n + 1, dtype=np.float32)[:n]
+    tgt = np.vstack([sim, np.sqrt(1 - (sim ** 2).sum(axis=0))]).T.astype(np.float32)
+    none = np.zeros((0, n + 1), np.float32), np.zeros(0, dtype=int)
+    return (View(src, *none, figures=figures and figures[0]),
+            View(tgt, *none, figures=figures and figures[1]))
+
+
+# Two true pairs at 0.9, and two sentences whose counterparts are missing: each other's best
+# match by a wide margin (1.4), but far below what this document's pairs look like.
+ORPHANS = np.array([[0.90, 0.30, 0.30],
+                    [0.30, 0.90, 0.30],
+                    [0.30, 0.30, 0.55]])
+
+
+def test_pair_bar_is_halfway_between_typical_non_pair_and_typical_pair():
+    assert pair_bar(ORPHANS, {(0, 0), (1, 1), (2, 2)}) == pytest.approx((0.9 + 0.3) / 2)
+    assert pair_bar(ORPHANS, set()) == -np.inf
+
+
+def test_orphans_that_stand_out_by_margin_alone_stay_unmatched():
+    assert margins(ORPHANS, P.k)[2, 2] > P.threshold
+    beads = align_comparable(*_views_with(ORPHANS))
+    assert sorted((s, t) for s, t, _ in beads) == [([], [2]), ([0], [0]), ([1], [1]), ([2], [])]
+
+
+def test_a_figure_both_state_is_evidence_enough():
+    """The flagship's attendance pair (1000多人 ↔ More than 1,000, with 40 countries and a theme
+    added) is below the bar on similarity; the shared figure keeps it."""
+    figures = ([frozenset(), frozenset(), frozenset({"1000"})],
+               [frozenset(), frozenset({"1000"}), frozenset({"1000", "40"})])
+    src, tgt = _views_with(ORPHANS, figures)
+    assert share_figure(src, tgt, 2, 2) and not share_figure(src, tgt, 0, 0)
+    assert ([2], [2]) in [(s, t) for s, t, _ in align_comparable(src, tgt)]

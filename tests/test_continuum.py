@@ -192,10 +192,14 @@ def news_figures(setting_name: str, encoder) -> tuple[float, ...]:
 def test_news_sentences_whose_counterpart_was_cut_stay_unmatched(default_encoder):
     """The 7 Xinhua articles with half the English and a fifth of the Chinese cut, order kept.
     A Chinese sentence whose English was cut used to join its neighbour's bead (link precision
-    0.68 with every true link found); it must be left unmatched, the true links kept."""
-    precision, recall, _, unmatched_zh, _ = news_figures("cut 50/20, order kept", default_encoder)
-    assert precision >= 0.8 and recall >= 0.95, (precision, recall)
-    assert unmatched_zh >= 0.85, unmatched_zh
+    0.68 with every true link found); it must be left unmatched, the true links kept. In
+    articles of 3-5 English sentences a Chinese and an English sentence whose counterparts
+    were both cut are each other's best match by margin (precision 0.83, unmatched-English F1
+    0.50 at 0.1.6): not as similar as the article's real pairs, they stay unmatched too."""
+    precision, recall, _, unmatched_zh, unmatched_en = news_figures("cut 50/20, order kept",
+                                                                     default_encoder)
+    assert precision >= 0.9 and recall >= 0.95, (precision, recall)
+    assert unmatched_zh >= 0.9 and unmatched_en >= 0.85, (unmatched_zh, unmatched_en)
 
 
 @needs_news
