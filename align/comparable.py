@@ -150,8 +150,9 @@ def align_comparable(src: View, tgt: View, p: ComparableParams = ComparableParam
     mar = np.maximum(whole, margins(sim, p.k))
     corroborated = mutual_links(whole) & mutual_links(mar)
     bar = pair_bar(sim, mutual_links(mar))
-    links = {(i, j) for i, j in _best_links(mar) if not used[0][i] and not used[1][j] and (
-             mar[i, j] >= p.threshold or ((i, j) in corroborated and mar[i, j] >= p.mutual_threshold))
+    links = {(i, j) for i, j in _best_links(mar) if not used[0][i] and not used[1][j]
+             and (mar[i, j] >= p.threshold
+                  or ((i, j) in corroborated and mar[i, j] >= p.mutual_threshold))
              and (sim[i, j] >= bar or share_figure(src, tgt, i, j))}
     beads = []
     for s, t in _components(links):
