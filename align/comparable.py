@@ -89,7 +89,7 @@ class View:
     """Numbers and dates each sentence states (normalised values; None: not known)."""
 
 
-def pair_bar(sim: np.ndarray, mutual: set[tuple[int, int]]) -> float:
+def pair_bar(sim: np.ndarray, k: int) -> float:
     """Halfway between a typical non-pair and a typical pair of this document.
 
     Two sentences whose counterparts are both missing are still the same story:
@@ -101,9 +101,27 @@ def pair_bar(sim: np.ndarray, mutual: set[tuple[int, int]]) -> float:
     follows the document: a free literary translation has a lower pair level
     than a news translation.
     """
+    mutual = mutual_links(margins(sim, k)) if sim.size else set()
     if not mutual:
         return -np.inf
     return float((np.median([sim[ij] for ij in mutual]) + np.median(sim)) / 2)
+
+
+def like_pairs(beads: list, src: View, tgt: View, p: ComparableParams) -> list:
+    """The beads with every 1-1 bead that does not look like one of the document's pairs
+    (:func:`pair_bar`, on :func:`clause_similarity`) and states no figure in common left
+    unmatched, with one minus its confidence. Larger beads are left as they are: a member
+    of a real 1-2 bead says only part of the other side."""
+    sim = clause_similarity(src, tgt)
+    bar = pair_bar(sim, p.k)
+    out = []
+    for s, t, c in beads:
+        if len(s) == 1 and len(t) == 1 and not (sim[s[0], t[0]] >= bar
+                                                 or share_figure(src, tgt, s[0], t[0])):
+            out += [(s, [], 1 - c), ([], t, 1 - c)]
+        else:
+            out.append((s, t, c))
+    return out
 
 
 def share_figure(src: View, tgt: View, i: int, j: int) -> bool:
@@ -149,7 +167,7 @@ def align_comparable(src: View, tgt: View, p: ComparableParams = ComparableParam
     sim = clause_similarity(src, tgt)
     mar = np.maximum(whole, margins(sim, p.k))
     corroborated = mutual_links(whole) & mutual_links(mar)
-    bar = pair_bar(sim, mutual_links(mar))
+    bar = pair_bar(sim, p.k)
     links = {(i, j) for i, j in _best_links(mar) if not used[0][i] and not used[1][j]
              and (mar[i, j] >= p.threshold
                   or ((i, j) in corroborated and mar[i, j] >= p.mutual_threshold))

@@ -27,7 +27,11 @@ in any order — plus isolated links. So:
 3. **The rest**, sentences no block holds, is matched one link at a time by
    comparable mode (:mod:`align.comparable`): margins and its stricter bar,
    since a link nothing around it corroborates must stand out on its own; and
-   one that jumps across the blocks is left unmatched (``in_order``).
+   one that jumps across the blocks is left unmatched (``in_order``). Every
+   1-1 link, the blocks' too, must look like one of the document's pairs
+   (:func:`align.comparable.like_pairs`): in a short article two sentences
+   whose counterparts are both missing are each other's best match, and two
+   such pairs side by side make a block.
 4. **Coverage** is matched one link at a time too, after one pass that may
    jump (:mod:`align.jumps`) has found the blocks kept in another order. A
    block stands when it is supported and one of its links is also one that
@@ -43,7 +47,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .comparable import ComparableParams, View, align_comparable
+from .comparable import ComparableParams, View, align_comparable, like_pairs
 from .jumps import Bead, align_jumps
 from .parallel import ParallelParams, Windows, align_parallel
 
@@ -277,12 +281,14 @@ def align_continuum(src: Windows, tgt: Windows, views: Views,
                                  src, tgt, null, p.support, p.member_support)
                 if bead:
                     found.append(bead)
+    left = views(~used[0], ~used[1])
     if used[0].all() or used[1].all():
         rest = ([([int(i)], [], 1.0) for i in np.flatnonzero(~used[0])]
                 + [([], [int(j)], 1.0) for j in np.flatnonzero(~used[1])])
     else:
-        rest = undiluted(align_comparable(*views(~used[0], ~used[1]), p.single, used), src, tgt)
-    return sorted(kept, key=lambda b: b[0][0]) + in_order(rest, kept), "continuum"
+        rest = undiluted(align_comparable(*left, p.single, used), src, tgt)
+    beads = sorted(kept, key=lambda b: b[0][0]) + in_order(rest, kept)
+    return like_pairs(beads, *left, p.single), "continuum"
 
 
 def in_order(rest: list[Bead], kept: list[Bead]) -> list[Bead]:
@@ -327,5 +333,6 @@ def coverage(src: Windows, tgt: Windows, views: Views, null: NullModel,
     used = (np.zeros(src.n, bool), np.zeros(tgt.n, bool))
     for s, t, _ in kept:
         used[0][s], used[1][t] = True, True
-    return kept + undiluted(align_comparable(*every, p.single, used), src, tgt)
+    return like_pairs(kept, *every, p.single) + undiluted(align_comparable(*every, p.single, used),
+                                                          src, tgt)
 

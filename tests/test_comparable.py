@@ -20,6 +20,7 @@ from align.comparable import (
     align_comparable,
     clauses,
     confidence,
+    like_pairs,
     margins,
     pair_bar,
     share_figure,
@@ -240,8 +241,17 @@ ORPHANS = np.array([[0.90, 0.30, 0.30],
 
 
 def test_pair_bar_is_halfway_between_typical_non_pair_and_typical_pair():
-    assert pair_bar(ORPHANS, {(0, 0), (1, 1), (2, 2)}) == pytest.approx((0.9 + 0.3) / 2)
-    assert pair_bar(ORPHANS, set()) == -np.inf
+    assert pair_bar(ORPHANS, P.k) == pytest.approx((0.9 + 0.3) / 2)
+    assert pair_bar(np.zeros((0, 3)), P.k) == -np.inf
+
+
+def test_a_block_bead_unlike_the_documents_pairs_is_unmatched_and_larger_beads_stay():
+    """The rule holds for 1-1 beads that auto mode's blocks made too, not only for comparable
+    mode's own links; the members of a larger bead each say only part of the other side."""
+    beads = [([0], [0], 0.9), ([2], [2], 0.8), ([1], [1, 2], 0.7)]
+    assert like_pairs(beads, *_views_with(ORPHANS), P) == [
+        ([0], [0], 0.9), ([2], [], pytest.approx(0.2)), ([], [2], pytest.approx(0.2)),
+        ([1], [1, 2], 0.7)]
 
 
 def test_orphans_that_stand_out_by_margin_alone_stay_unmatched():
