@@ -30,7 +30,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from coverage import (GOLD, SETTINGS, counts, make_case, margin_mining, news_articles, prf,
-                      read_gold_doc)
+                      read_gold_doc, unmatched)
+from tune_parallel import reliability
 
 from align import __version__
 from align.embed import load_encoder
@@ -54,6 +55,7 @@ def gold_documents(name: str):
 
 def run(docs, langs, encoder, modes, seeds, only: str = "") -> None:
     src_lang, tgt_lang = langs
+    said_unmatched: list[tuple[float, bool]] = []  # auto's (confidence, right) per unmatched
     header = f"  {'system':22} link P    R     F1  | unmatched F1 src  tgt | per-document link F1"
     for setting in (s for s in SETTINGS if only in s.name):
         print(f"\n{setting.name}")
@@ -74,6 +76,7 @@ def run(docs, langs, encoder, modes, seeds, only: str = "") -> None:
                     doc_counts[mode] += counts(case.gold, beads)
                     if mode == "auto":
                         picked[alignment.mode] = picked.get(alignment.mode, 0) + 1
+                        said_unmatched += unmatched_calls(alignment.pairs, case.gold)
                 vecs = encoder.encode([s.norm for s in source.sentences + target.sentences])
                 base = margin_mining(vecs[:len(source.sentences)], vecs[len(source.sentences):])
                 doc_counts["baseline"] += counts(case.gold, base)
@@ -86,6 +89,18 @@ def run(docs, langs, encoder, modes, seeds, only: str = "") -> None:
                   f"{' '.join(f'{x:.2f}' for x in per_doc[m])}")
         if picked:
             print(f"  auto picked: {picked}")
+    if said_unmatched:
+        print("\nauto's unmatched sentences, all settings: is the confidence that a sentence "
+              "has no counterpart calibrated?")
+        reliability(*map(np.array, zip(*said_unmatched)), unit="sentences",
+                    verdict="unmatched in the gold")
+
+
+def unmatched_calls(pairs, gold) -> list[tuple[float, bool]]:
+    """(confidence, whether the gold leaves it unmatched too) for every sentence left unmatched."""
+    truly = (unmatched(gold, 0), unmatched(gold, 1))
+    return [(p.score, (p.src or p.tgt)[0] in truly[0 if p.src else 1])
+            for p in pairs if bool(p.src) != bool(p.tgt)]
 
 
 def main() -> None:

@@ -105,15 +105,17 @@ def main() -> None:
 BINS = (0.0, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0001)
 
 
-def reliability(confidence: np.ndarray, right: np.ndarray) -> None:
-    """How often a bead of each confidence band is exactly the gold bead (calibration)."""
+def reliability(confidence: np.ndarray, right: np.ndarray, unit: str = "beads",
+                verdict: str = "exactly right") -> None:
+    """How often a call of each confidence band is right (calibration): by default beads
+    that are exactly the gold bead."""
     gap = 0.0
     for lo, hi in itertools.pairwise(BINS):
         band = (confidence >= lo) & (confidence < hi)
         if band.any():
             gap += abs(right[band].mean() - confidence[band].mean()) * band.sum()
-            print(f"    confidence {lo:.2f}-{min(hi, 1):.2f}: {band.sum():5d} beads, "
-                  f"mean {confidence[band].mean():.3f}, exactly right {right[band].mean():.3f}")
+            print(f"    confidence {lo:.2f}-{min(hi, 1):.2f}: {band.sum():5d} {unit}, "
+                  f"mean {confidence[band].mean():.3f}, {verdict} {right[band].mean():.3f}")
     print(f"    expected calibration error {gap / len(confidence):.3f}")
 
 
