@@ -149,7 +149,8 @@ class ComparableAligner(Aligner):
         return clause_view(doc, ids, vecs, encoder, self.params, renamed(progress, f"{side} clauses"))
 
     def beads(self, prepared):
-        return comparable.align_comparable(*prepared.views, self.params)
+        return comparable.like_pairs(comparable.align_comparable(*prepared.views, self.params),
+                                     *prepared.views, self.params)
 
 
 class ContinuumAligner(Aligner):

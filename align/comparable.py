@@ -89,38 +89,69 @@ class View:
     """Numbers and dates each sentence states (normalised values; None: not known)."""
 
 
-def pair_bar(sim: np.ndarray, k: int) -> float:
-    """Halfway between a typical non-pair and a typical pair of this document.
+def pair_levels(sim: np.ndarray, k: int) -> tuple[float, float] | None:
+    """A typical non-pair's and a typical pair's similarity in this document.
 
     Two sentences whose counterparts are both missing are still the same story:
     in a short article they are each other's best match and stand out by
     margin. What they lack is the similarity the document's real pairs have.
     The median of all sentence pairs (nearly all non-pairs) and the median of
-    the mutual-best links (mostly pairs) are two levels of the document's own; a
-    link below halfway is nearer the one than the other. No tuned number, and it
-    follows the document: a free literary translation has a lower pair level
-    than a news translation.
+    the mutual-best links (mostly pairs) are two levels of the document's own,
+    and they follow it: a free literary translation has a lower pair level than
+    a news translation. None when no link is anyone's mutual best.
     """
     mutual = mutual_links(margins(sim, k)) if sim.size else set()
     if not mutual:
-        return -np.inf
-    return float((np.median([sim[ij] for ij in mutual]) + np.median(sim)) / 2)
+        return None
+    return float(np.median(sim)), float(np.median([sim[ij] for ij in mutual]))
+
+
+def pair_bar(sim: np.ndarray, k: int) -> float:
+    """Halfway between the two :func:`pair_levels`: a link below it is nearer a typical
+    non-pair than a typical pair. No tuned number."""
+    levels = pair_levels(sim, k)
+    return (levels[0] + levels[1]) / 2 if levels else -np.inf
+
+
+NO_COUNTERPART_AT_NON_PAIR = 0.95
+"""Confidence that a sentence has no counterpart when its best match is only as similar as a
+typical non-pair (0.5 when it is as similar as a typical pair)."""
 
 
 def like_pairs(beads: list, src: View, tgt: View, p: ComparableParams) -> list:
-    """The beads with every 1-1 bead that does not look like one of the document's pairs
-    (:func:`pair_bar`, on :func:`clause_similarity`) and states no figure in common left
-    unmatched, with one minus its confidence. Larger beads are left as they are: a member
-    of a real 1-2 bead says only part of the other side."""
+    """The beads judged against the document's own :func:`pair_levels` (on
+    :func:`clause_similarity`).
+
+    A 1-1 bead below :func:`pair_bar` whose sentences state no figure in common is
+    left unmatched; larger beads stay (a member of a real 1-2 bead says only part of
+    the other side). Every unmatched sentence gets its confidence of having no
+    counterpart from where its best match lies between the two levels: a
+    logistic through 0.5 at the pair level and :data:`NO_COUNTERPART_AT_NON_PAIR`
+    at the non-pair level. The margin a sentence's best match has (comparable
+    mode's own measure) says how it stands among its candidates, not whether it
+    is a pair: in a short article a sentence whose counterpart was cut stands
+    out against the rest of the story.
+    """
     sim = clause_similarity(src, tgt)
-    bar = pair_bar(sim, p.k)
+    levels = pair_levels(sim, p.k)
+    if levels is None:
+        return beads
+    low, high = levels
+    slope = np.log(NO_COUNTERPART_AT_NON_PAIR / (1 - NO_COUNTERPART_AT_NON_PAIR))
+    best = (sim.max(axis=1), sim.max(axis=0))
+
+    def alone(side: int, k: int) -> float:
+        r = (best[side][k] - low) / max(high - low, 1e-6)
+        return float(1 / (1 + np.exp(np.clip(-slope * (1 - r), -50, 50))))
+    bar = (low + high) / 2
     out = []
     for s, t, c in beads:
-        if len(s) == 1 and len(t) == 1 and not (sim[s[0], t[0]] >= bar
-                                                 or share_figure(src, tgt, s[0], t[0])):
-            out += [(s, [], 1 - c), ([], t, 1 - c)]
-        else:
+        unlike = (len(s) == 1 and len(t) == 1 and sim[s[0], t[0]] < bar
+                  and not share_figure(src, tgt, s[0], t[0]))
+        if s and t and not unlike:
             out.append((s, t, c))
+        else:
+            out += [([i], [], alone(0, i)) for i in s] + [([], [j], alone(1, j)) for j in t]
     return out
 
 

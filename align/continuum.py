@@ -259,7 +259,8 @@ def align_continuum(src: Windows, tgt: Windows, views: Views,
     if unsupported <= p.translation_gap:
         return first, "parallel"
     if unsupported > p.coverage_gap:
-        return coverage(src, tgt, views, null, p), "comparable"
+        every = views(np.ones(n, bool), np.ones(m, bool))
+        return like_pairs(coverage(src, tgt, every, null, p), *every, p.single), "comparable"
     used = (np.zeros(n, bool), np.zeros(m, bool))
     kept: list[Bead] = []
     found = [bead for _, bead in checked if bead]
@@ -308,7 +309,7 @@ def in_order(rest: list[Bead], kept: list[Bead]) -> list[Bead]:
     return out
 
 
-def coverage(src: Windows, tgt: Windows, views: Views, null: NullModel,
+def coverage(src: Windows, tgt: Windows, every: tuple[View, View], null: NullModel,
              p: ContinuumParams) -> list[Bead]:
     """Coverage: comparable mode's links, plus the blocks of a jumping pass that they anchor.
 
@@ -318,7 +319,6 @@ def coverage(src: Windows, tgt: Windows, views: Views, null: NullModel,
     for a sentence it linked (on the flagship a gapped block would have moved
     zh 23 from its gold partner).
     """
-    every = views(np.ones(src.n, bool), np.ones(tgt.n, bool))
     single = undiluted(align_comparable(*every, p.single), src, tgt)
     if src.n * tgt.n > p.jump_cells:
         return single
@@ -333,6 +333,5 @@ def coverage(src: Windows, tgt: Windows, views: Views, null: NullModel,
     used = (np.zeros(src.n, bool), np.zeros(tgt.n, bool))
     for s, t, _ in kept:
         used[0][s], used[1][t] = True, True
-    return like_pairs(kept, *every, p.single) + undiluted(align_comparable(*every, p.single, used),
-                                                          src, tgt)
+    return kept + undiluted(align_comparable(*every, p.single, used), src, tgt)
 

@@ -82,12 +82,9 @@ def test_coverage_adds_block_links_and_keeps_every_comparable_link():
     src, tgt, order = blocks_in_another_order(seed=3)
     s, t = windows(src), windows(tgt)
 
-    def views(left_src, left_tgt):
-        return view(src), view(tgt)
-
     alone = {(i, j) for a, b, _ in align_comparable(view(src), view(tgt), P.single)
              for i in a for j in b}
-    got = coverage(s, t, views, NullModel(s, t), P)
+    got = coverage(s, t, (view(src), view(tgt)), NullModel(s, t), P)
     links = {(i, j) for a, b, _ in got for i in a for j in b}
     assert alone <= links
     assert links == {(i, k) for k, i in enumerate(order)}
