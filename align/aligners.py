@@ -149,8 +149,8 @@ class ComparableAligner(Aligner):
         return clause_view(doc, ids, vecs, encoder, self.params, renamed(progress, f"{side} clauses"))
 
     def beads(self, prepared):
-        return comparable.like_pairs(comparable.align_comparable(*prepared.views, self.params),
-                                     *prepared.views, self.params)
+        beads = comparable.align_comparable(*prepared.views, self.params)
+        return comparable.judge_by_pair_levels(beads, *prepared.views, self.params)
 
 
 class ContinuumAligner(Aligner):

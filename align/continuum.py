@@ -29,9 +29,9 @@ in any order — plus isolated links. So:
    since a link nothing around it corroborates must stand out on its own; and
    one that jumps across the blocks is left unmatched (``in_order``). Every
    1-1 link, the blocks' too, must look like one of the document's pairs
-   (:func:`align.comparable.like_pairs`): in a short article two sentences
-   whose counterparts are both missing are each other's best match, and two
-   such pairs side by side make a block.
+   (:func:`align.comparable.judge_by_pair_levels`): in a short article two
+   sentences whose counterparts are both missing are each other's best match,
+   and two such pairs side by side make a block.
 4. **Coverage** is matched one link at a time too, after one pass that may
    jump (:mod:`align.jumps`) has found the blocks kept in another order. A
    block stands when it is supported and one of its links is also one that
@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .comparable import ComparableParams, View, align_comparable, like_pairs
+from .comparable import ComparableParams, View, align_comparable, judge_by_pair_levels
 from .jumps import Bead, align_jumps
 from .parallel import ParallelParams, Windows, align_parallel
 
@@ -260,7 +260,8 @@ def align_continuum(src: Windows, tgt: Windows, views: Views,
         return first, "parallel"
     if unsupported > p.coverage_gap:
         every = views(np.ones(n, bool), np.ones(m, bool))
-        return like_pairs(coverage(src, tgt, every, null, p), *every, p.single), "comparable"
+        beads = coverage(src, tgt, every, null, p)
+        return judge_by_pair_levels(beads, *every, p.single), "comparable"
     used = (np.zeros(n, bool), np.zeros(m, bool))
     kept: list[Bead] = []
     found = [bead for _, bead in checked if bead]
@@ -282,6 +283,7 @@ def align_continuum(src: Windows, tgt: Windows, views: Views,
                                  src, tgt, null, p.support, p.member_support)
                 if bead:
                     found.append(bead)
+    # Clauses are embedded for what no block holds; a block's sentences compare whole.
     left = views(~used[0], ~used[1])
     if used[0].all() or used[1].all():
         rest = ([([int(i)], [], 1.0) for i in np.flatnonzero(~used[0])]
@@ -289,7 +291,7 @@ def align_continuum(src: Windows, tgt: Windows, views: Views,
     else:
         rest = undiluted(align_comparable(*left, p.single, used), src, tgt)
     beads = sorted(kept, key=lambda b: b[0][0]) + in_order(rest, kept)
-    return like_pairs(beads, *left, p.single), "continuum"
+    return judge_by_pair_levels(beads, *left, p.single), "continuum"
 
 
 def in_order(rest: list[Bead], kept: list[Bead]) -> list[Bead]:

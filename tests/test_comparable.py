@@ -14,14 +14,13 @@ import pytest
 
 from align.model import crossing
 from align.comparable import (
-    NO_COUNTERPART_AT_NON_PAIR,
     ComparableParams,
     View,
     _components,
     align_comparable,
     clauses,
     confidence,
-    like_pairs,
+    judge_by_pair_levels,
     margins,
     pair_bar,
     share_figure,
@@ -250,7 +249,7 @@ def test_a_block_bead_unlike_the_documents_pairs_is_unmatched_and_larger_beads_s
     """The rule holds for 1-1 beads that auto mode's blocks made too, not only for comparable
     mode's own links; the members of a larger bead each say only part of the other side."""
     beads = [([0], [0], 0.9), ([2], [2], 0.8), ([1], [1, 2], 0.7)]
-    got = like_pairs(beads, *_views_with(ORPHANS), P)
+    got = judge_by_pair_levels(beads, *_views_with(ORPHANS), P)
     assert [(s, t) for s, t, _ in got] == [([0], [0]), ([2], []), ([], [2]), ([1], [1, 2])]
     assert got[0][2] == 0.9 and got[3][2] == 0.7
 
@@ -260,11 +259,11 @@ def test_no_counterpart_confidence_follows_the_documents_own_levels():
     when only as similar as a typical non-pair: the orphan's best match (0.55) lies 0.42 of
     the way from the non-pair level (0.3) to the pair level (0.9). Its margin (1.4, a clear
     best among its candidates) would have said it surely has a counterpart."""
-    got = like_pairs([([2], [], 0.1), ([], [2], 0.1)], *_views_with(ORPHANS), P)
+    got = judge_by_pair_levels([([2], [], 0.1), ([], [2], 0.1)], *_views_with(ORPHANS), P)
     r = (0.55 - 0.3) / (0.9 - 0.3)
     expected = 1 / (1 + 19 ** -(1 - r))
     assert [c for _, _, c in got] == [pytest.approx(expected), pytest.approx(expected)]
-    assert 0.5 < expected < NO_COUNTERPART_AT_NON_PAIR == 0.95
+    assert 0.5 < expected < P.no_counterpart_at_non_pair == 0.95
 
 
 def test_orphans_that_stand_out_by_margin_alone_stay_unmatched():
