@@ -38,6 +38,8 @@ in any order — plus isolated links. So:
    comparable mode makes on its own: a chance diagonal through unrelated
    sentences has no such anchor. Blocks only add links: a bead that would
    give a sentence another partner than its comparable-mode link is left out.
+   A bead then takes an unmatched neighbour that is the other half of a
+   split sentence (:func:`grown`).
 """
 
 from __future__ import annotations
@@ -260,7 +262,7 @@ def align_continuum(src: Windows, tgt: Windows, views: Views,
         return first, "parallel"
     if unsupported > p.coverage_gap:
         every = views(np.ones(n, bool), np.ones(m, bool))
-        beads = coverage(src, tgt, every, null, p)
+        beads = grown(coverage(src, tgt, every, null, p), src, tgt, null, every, p)
         return judge_by_pair_levels(beads, *every, p.single), "comparable"
     used = (np.zeros(n, bool), np.zeros(m, bool))
     kept: list[Bead] = []
@@ -337,3 +339,53 @@ def coverage(src: Windows, tgt: Windows, every: tuple[View, View], null: NullMod
         used[0][s], used[1][t] = True, True
     return kept + undiluted(align_comparable(*every, p.single, used), src, tgt)
 
+
+def grown(beads: list[Bead], src: Windows, tgt: Windows, null: NullModel,
+          every: tuple[View, View], p: ContinuumParams) -> list[Bead]:
+    """Coverage's beads with each unmatched neighbour that is part of them joined.
+
+    The converse of :func:`dilutes`: a translator who split one sentence in two
+    leaves the second half beside the first, and one link finds only one
+    half. The neighbour joins when the bead's window with it is closer to the
+    other side, it stands out by the member bar against that side, its own
+    best match lies in the bead, and it brings no number or date the other side
+    does not state (a split renders what the sentence says; the flagship's 2023
+    initiative, beside the 2024 action plan's sentence, tells another story).
+    """
+    sides = (src, tgt)
+    free: list[set[int]] = [set(), set()]
+    for s, t, _ in beads:
+        if not (s and t):
+            free[0 if s else 1].update(s or t)
+    joined: list[set[int]] = [set(), set()]
+    out: list[Bead] = []
+    for s, t, c in beads:
+        members = [list(s), list(t)]
+        if s and t and _windowed(members[0], src) and _windowed(members[1], tgt):
+            for side in (0, 1):
+                for nb in (members[side][0] - 1, members[side][-1] + 1):
+                    if nb in free[side] and _joins(side, nb, members, sides, null, every, p):
+                        members[side] = sorted(members[side] + [nb])
+                        free[side].discard(nb)
+                        joined[side].add(nb)
+        out.append((members[0], members[1], c))
+    return [b for b in out
+            if (b[0] and b[1]) or not ({*b[0]} & joined[0] or {*b[1]} & joined[1])]
+
+
+def _joins(side: int, nb: int, members: list[list[int]], sides: tuple[Windows, Windows],
+           null: NullModel, every: tuple[View, View], p: ContinuumParams) -> bool:
+    """Whether the neighbour ``nb`` of one side of a bead is part of it (see :func:`grown`)."""
+    own, other = members[side], members[1 - side]
+    run = sorted(own + [nb])
+    if not _windowed(run, sides[side]):
+        return False
+    window = sides[1 - side].vecs[len(other) - 1][other[0]]
+    vec = sides[side].vecs[0][nb]
+    figures = every[side].figures, every[1 - side].figures
+    new_figure = bool(figures[0] and figures[1]
+                      and figures[0][nb] - set().union(*(figures[1][o] for o in other)))
+    return (window_sim(sides[side], run, window) > window_sim(sides[side], own, window)
+            and null.z(side, nb, float(vec @ window)) >= p.member_support
+            and int(np.argmax(sides[1 - side].vecs[0] @ vec)) in other
+            and not new_figure)
