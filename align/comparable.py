@@ -94,7 +94,7 @@ class View:
     """Numbers and dates each sentence states (normalised values; None: not known)."""
 
 
-def pair_levels(sim: np.ndarray, k: int) -> tuple[float, float] | None:
+def pair_levels(sim: np.ndarray, mar: np.ndarray) -> tuple[float, float] | None:
     """A typical non-pair's and a typical pair's similarity in this document.
 
     Two sentences whose counterparts are both missing are still the same story:
@@ -103,18 +103,18 @@ def pair_levels(sim: np.ndarray, k: int) -> tuple[float, float] | None:
     The median of all sentence pairs (nearly all non-pairs) and the median of
     the mutual-best links (mostly pairs) are two levels of the document's own,
     and they follow it: a free literary translation has a lower pair level than
-    a news translation. None when no link is anyone's mutual best.
+    a news translation. ``mar`` are the ratio margins of ``sim`` (the caller has them).
+    None when no link is anyone's mutual best.
     """
-    mutual = mutual_links(margins(sim, k)) if sim.size else set()
+    mutual = mutual_links(mar) if sim.size else set()
     if not mutual:
         return None
     return float(np.median(sim)), float(np.median([sim[ij] for ij in mutual]))
 
 
-def pair_bar(sim: np.ndarray, k: int) -> float:
+def pair_bar(levels: tuple[float, float] | None) -> float:
     """Halfway between the two :func:`pair_levels`: a link below it is nearer a typical
     non-pair than a typical pair. No tuned number."""
-    levels = pair_levels(sim, k)
     return (levels[0] + levels[1]) / 2 if levels else -np.inf
 
 
@@ -133,7 +133,7 @@ def judge_by_pair_levels(beads: list, src: View, tgt: View, p: ComparableParams)
     out against the rest of the story.
     """
     sim = clause_similarity(src, tgt)
-    levels = pair_levels(sim, p.k)
+    levels = pair_levels(sim, margins(sim, p.k))
     if levels is None:
         return beads
     low, high = levels
@@ -143,7 +143,7 @@ def judge_by_pair_levels(beads: list, src: View, tgt: View, p: ComparableParams)
     def alone(side: int, k: int) -> float:
         r = (best[side][k] - low) / max(high - low, 1e-6)
         return float(1 / (1 + np.exp(np.clip(-slope * (1 - r), -50, 50))))
-    bar = (low + high) / 2
+    bar = pair_bar(levels)
     out = []
     for s, t, c in beads:
         unlike = (len(s) == 1 and len(t) == 1 and sim[s[0], t[0]] < bar
@@ -196,9 +196,10 @@ def align_comparable(src: View, tgt: View, p: ComparableParams = ComparableParam
         return [([i], [], 1.0) for i in range(n)] + [([], [j], 1.0) for j in range(m)]
     whole = margins(src.sentences @ tgt.sentences.T, p.k)
     sim = clause_similarity(src, tgt)
-    mar = np.maximum(whole, margins(sim, p.k))
+    clause_mar = margins(sim, p.k)
+    mar = np.maximum(whole, clause_mar)
     corroborated = mutual_links(whole) & mutual_links(mar)
-    bar = pair_bar(sim, p.k)
+    bar = pair_bar(pair_levels(sim, clause_mar))
     links = {(i, j) for i, j in _best_links(mar) if not used[0][i] and not used[1][j]
              and (mar[i, j] >= p.threshold
                   or ((i, j) in corroborated and mar[i, j] >= p.mutual_threshold))

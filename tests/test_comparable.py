@@ -23,6 +23,7 @@ from align.comparable import (
     judge_by_pair_levels,
     margins,
     pair_bar,
+    pair_levels,
     share_figure,
 )
 from align.ingest import load_document
@@ -241,8 +242,8 @@ ORPHANS = np.array([[0.90, 0.30, 0.30],
 
 
 def test_pair_bar_is_halfway_between_typical_non_pair_and_typical_pair():
-    assert pair_bar(ORPHANS, P.k) == pytest.approx((0.9 + 0.3) / 2)
-    assert pair_bar(np.zeros((0, 3)), P.k) == -np.inf
+    assert pair_bar(pair_levels(ORPHANS, margins(ORPHANS, P.k))) == pytest.approx((0.9 + 0.3) / 2)
+    assert pair_bar(pair_levels(np.zeros((0, 3)), np.zeros((0, 3)))) == -np.inf
 
 
 def test_a_block_bead_unlike_the_documents_pairs_is_unmatched_and_larger_beads_stay():
