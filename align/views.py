@@ -3,11 +3,11 @@
 The encoder only encodes; the views each regime needs are built here:
 
 - **windows** (:class:`align.parallel.Windows`): every run of 1..max_side
-  consecutive sentences, for n-m beads. A fast model embeds the joined text,
-  as Bertalign does for every model; a slow one averages its sentence vectors
-  instead, which costs nothing and is what keeps alignment ~5x cheaper than
-  embedding every window (the windows hold ~10x the text of the sentences).
-  Plus the fast model's clause spans, the evidence for 1-n and n-1 beads.
+  consecutive sentences, for n-m beads. A fast model embeds the joined text, as
+  Bertalign does for every model (USE builds it from its sentences' token sums,
+  :mod:`align.pooled`); a slow one averages its sentence vectors instead, which
+  costs nothing (the windows hold ~10x the text of the sentences). Plus the fast
+  model's clause spans, the evidence for 1-n and n-1 beads.
 - **clause views** (:class:`align.comparable.View`): long sentences also
   embedded clause by clause, for coverage that renders one clause of a
   sentence.
@@ -68,8 +68,8 @@ def _member_windows(encoder: Encoder, texts: Sequence[str], singles: np.ndarray,
         total = np.cumsum(np.vstack([np.zeros((1, singles.shape[1]), np.float32), singles]), axis=0)
         return [singles] + [l2_normalise(total[k:] - total[:-k]) for k in lengths]
     # One call for all run lengths, so progress runs once from 0 to the end.
-    joined = [joiner.join(texts[i:i + k]) for k in lengths for i in range(len(texts) - k + 1)]
-    vecs = encoder.encode(joined, progress)
+    vecs = encoder.encode_runs(texts, [(i, i + k) for k in lengths for i in range(len(texts) - k + 1)],
+                               joiner, progress)
     bounds = np.cumsum([0] + [len(texts) - k + 1 for k in lengths])
     return [singles] + [vecs[a:b] for a, b in pairwise(bounds)]
 
@@ -86,8 +86,9 @@ def parallel_windows(doc: Document, ids: list[int], vecs: np.ndarray, encoder: E
     spans = None
     if fast is not None:
         report = renamed(progress, f"{side} clauses")
-        spans = parallel.clause_spans(texts, [clause_bounds(t) for t in texts],
-                                      lambda clauses: fast.encode(clauses, report), fast.encode(texts))
+        spans = parallel.clause_spans(
+            texts, [clause_bounds(t) for t in texts],
+            lambda clauses, spans: fast.encode_runs(clauses, spans, doc.joiner, report), fast.encode(texts))
     return parallel.Windows(runs_of, parallel.window_chars(chars, max_side), spans, runs(ids))
 
 

@@ -55,7 +55,7 @@ def use_m3():
 @pytest.fixture(scope="module")
 def spans(use_m3):
     """USE clause spans of the Chinese side and USE vectors of the English side."""
-    zh = clause_spans(ZH, [clause_bounds(s) for s in ZH], use_m3.encode, use_m3.encode(ZH))
+    zh = clause_spans(ZH, [clause_bounds(s) for s in ZH], use_m3.encode_runs, use_m3.encode(ZH))
     return zh, use_m3.encode(EN)
 
 
