@@ -134,8 +134,9 @@ class USEEncoder(Encoder):
         need = sorted({i for a, b in runs for i in range(a, b - 1)})
         if need:
             keys = [f"{texts[i]}\0{joiner}\0{texts[i + 1]}" for i in need]
-            joins[need] = memo("/joins", keys, _chunked(lambda ks: pooled.joins(
-                [(k.split("\0")[0], k.split("\0")[2]) for k in ks], not joiner), progress))
+            pairs = dict(zip(keys, ((texts[i], texts[i + 1]) for i in need)))
+            joins[need] = memo("/joins", keys, _chunked(
+                lambda keys: pooled.joins([pairs[k] for k in keys], not joiner), progress))
         return pooled.head(*run_sums(parts, after, joins, runs))
 
 

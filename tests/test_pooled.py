@@ -96,3 +96,16 @@ def test_the_cache_keeps_the_sums_so_runs_after_sentences_reembed_nothing(tmp_pa
     assert np.array_equal(first, again)
     for name in seen:
         del use._pooled.__dict__[name]
+
+
+def test_repeated_texts_and_a_single_text(tmp_path, use):
+    """A chapter that repeats a line: runs over the repeats share cached joins, and each
+    run still gets its own row; one text alone is its sentence vector."""
+    texts = ["第一章", "他走了。", "第一章", "他走了。", "第一章"]
+    runs = [(i, i + 2) for i in range(4)] + [(0, 5)]
+    cached = CachedEncoder(use, EmbeddingCache(tmp_path / "emb.sqlite"))
+    vecs = cached.encode_runs(texts, runs, "")
+    real = use._model.encode(["".join(texts[a:b]) for a, b in runs])
+    assert vecs.shape == (5, 512) and cosines(vecs, real).min() > 0.99
+    assert np.allclose(vecs[0], vecs[2]) and np.allclose(vecs[1], vecs[3])
+    assert cosines(use.encode_runs(["他走了。"], [(0, 1)]), use.encode(["他走了。"])).min() > 0.99999
