@@ -25,6 +25,7 @@ Time and memory are O((n + m) · corridor · bead types).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from itertools import combinations
 
@@ -76,6 +77,12 @@ class Windows:
     @property
     def n(self) -> int:
         return len(self.vecs[0])
+
+    @functools.cached_property
+    def mean(self) -> np.ndarray:
+        """The side's mean sentence vector, once: every bead's gain reads it (computed per
+        bead, it made the aligner quadratic in the length of a book)."""
+        return self.vecs[0].mean(axis=0)
 
     def take(self, ids: np.ndarray) -> Windows:
         """Sentences ``ids`` (ascending) as a side of their own.
@@ -250,18 +257,19 @@ def _corridor(path: np.ndarray, m: int, half: int) -> tuple[np.ndarray, np.ndarr
     return lo, hi
 
 
-def _neighbour_sim(single: np.ndarray, vecs: np.ndarray, left: np.ndarray, right: np.ndarray):
-    """Mean similarity of each row of ``vecs`` to the sentences at ``left``/``right``.
+def _neighbour_sim(side: Windows, vecs: np.ndarray, left: np.ndarray, right: np.ndarray):
+    """Mean similarity of each row of ``vecs`` to the sentences of ``side`` at ``left``/``right``.
 
     A neighbour past either end of the side counts as a typical sentence of it
     (the similarity to the side's mean vector): taking it as 0 gave windows at
     the ends a free margin, so a short document's first and last sentences
     were swallowed into one large bead.
     """
+    single = side.vecs[0]
     n = len(single)
     lv = np.einsum("kd,kd->k", vecs, single[left.clip(0, n - 1)])
     rv = np.einsum("kd,kd->k", vecs, single[right.clip(0, n - 1)])
-    typical = vecs @ single.mean(axis=0)
+    typical = vecs @ side.mean
     return (np.where(left >= 0, lv, typical) + np.where(right < n, rv, typical)) / 2
 
 
@@ -271,8 +279,8 @@ def bead_gains(src: Windows, tgt: Windows, a: int, b: int, i0: int, j0: np.ndarr
     sv = src.vecs[a - 1][i0]
     tv = tgt.vecs[b - 1][j0]
     sim = tv @ sv
-    nb_t = _neighbour_sim(tgt.vecs[0], np.broadcast_to(sv, tv.shape), j0 - 1, j0 + b)
-    nb_s = _neighbour_sim(src.vecs[0], tv, np.full(len(j0), i0 - 1), np.full(len(j0), i0 + a))
+    nb_t = _neighbour_sim(tgt, np.broadcast_to(sv, tv.shape), j0 - 1, j0 + b)
+    nb_s = _neighbour_sim(src, tv, np.full(len(j0), i0 - 1), np.full(len(j0), i0 + a))
     sl, tl = src.chars[a - 1][i0] * ratio, tgt.chars[b - 1][j0]
     agreement = np.log2(1 + np.minimum(sl, tl) / np.maximum(np.maximum(sl, tl), 1e-9))
     gain = (sim - (nb_t + nb_s) / 2) * agreement - p.merge_cost * (a + b - 2)
