@@ -96,7 +96,8 @@ class Encoder:
         into one text, as Bertalign embeds its windows; a model that can builds them from
         the texts' parts instead (:class:`USEEncoder`)."""
         texts = list(texts)
-        return memo("", [joiner.join(texts[a:b]) for a, b in runs], lambda t: self.encode(t, progress))
+        joined = [joiner.join(texts[a:b]) for a, b in runs]
+        return memo("", joined, lambda missing: self.encode(missing, progress))
 
 
 class USEEncoder(Encoder):
@@ -129,7 +130,8 @@ class USEEncoder(Encoder):
         parts = memo("/parts", texts, _chunked(pooled.parts, progress))
         after = parts
         if not joiner:
-            after = memo("/parts-after", texts, _chunked(lambda ts: pooled.parts(ts, True), progress))
+            after = memo("/parts-after", texts,
+                         _chunked(lambda ts: pooled.parts(ts, following=True), progress))
         joins = np.zeros((max(len(texts) - 1, 0), DIM), dtype=np.float32)
         need = sorted({i for a, b in runs for i in range(a, b - 1)})
         if need:
@@ -316,7 +318,8 @@ class CachedEncoder(Encoder):
 
     def encode(self, texts: Sequence[str], progress: Progress | None = None,
                memo: Memo = no_memo) -> np.ndarray:
-        return self._memo("", list(texts), lambda missing: self.inner.encode(missing, progress, self._memo))
+        return self._memo("", list(texts),
+                          lambda missing: self.inner.encode(missing, progress, self._memo))
 
     def encode_runs(self, texts: Sequence[str], runs: Sequence[tuple[int, int]], joiner: str = " ",
                     progress: Progress | None = None, memo: Memo = no_memo) -> np.ndarray:

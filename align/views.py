@@ -68,8 +68,8 @@ def _member_windows(encoder: Encoder, texts: Sequence[str], singles: np.ndarray,
         total = np.cumsum(np.vstack([np.zeros((1, singles.shape[1]), np.float32), singles]), axis=0)
         return [singles] + [l2_normalise(total[k:] - total[:-k]) for k in lengths]
     # One call for all run lengths, so progress runs once from 0 to the end.
-    vecs = encoder.encode_runs(texts, [(i, i + k) for k in lengths for i in range(len(texts) - k + 1)],
-                               joiner, progress)
+    runs = [(i, i + k) for k in lengths for i in range(len(texts) - k + 1)]
+    vecs = encoder.encode_runs(texts, runs, joiner, progress)
     bounds = np.cumsum([0] + [len(texts) - k + 1 for k in lengths])
     return [singles] + [vecs[a:b] for a, b in pairwise(bounds)]
 
@@ -88,7 +88,8 @@ def parallel_windows(doc: Document, ids: list[int], vecs: np.ndarray, encoder: E
         report = renamed(progress, f"{side} clauses")
         spans = parallel.clause_spans(
             texts, [clause_bounds(t) for t in texts],
-            lambda clauses, spans: fast.encode_runs(clauses, spans, doc.joiner, report), fast.encode(texts))
+            lambda clauses, spans: fast.encode_runs(clauses, spans, doc.joiner, report),
+            fast.encode(texts))
     return parallel.Windows(runs_of, parallel.window_chars(chars, max_side), spans, runs(ids))
 
 
