@@ -82,13 +82,9 @@ class Encoder:
         """Unit rows, one per text. ``memo``: the disk cache, for a model that keeps more
         of a text than its vector (:class:`USEEncoder`)."""
         texts = list(texts)
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for start in range(0, len(texts), BATCH):
-            chunk = texts[start : start + BATCH]
-            out[start : start + len(chunk)] = l2_normalise(self._encode_batch(chunk))
-            if progress:
-                progress("embedding", start + len(chunk), len(texts))
-        return out
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return _chunked(lambda chunk: l2_normalise(self._encode_batch(chunk)), progress)(texts)
 
     def encode_runs(self, texts: Sequence[str], runs: Sequence[tuple[int, int]], joiner: str = " ",
                     progress: Progress | None = None, memo: Memo = no_memo) -> np.ndarray:
@@ -327,6 +323,8 @@ class CachedEncoder(Encoder):
 
     def _memo(self, kind: str, keys: list[str],
               compute: Callable[[list[str]], np.ndarray]) -> np.ndarray:
+        if not keys:
+            return compute([])
         model = self.inner.cache_key + kind
         found = self.cache.get(model, keys)
         missing = [k for k in dict.fromkeys(keys) if k not in found]
@@ -334,8 +332,6 @@ class CachedEncoder(Encoder):
             rows = compute(missing)
             self.cache.put(model, missing, rows)
             found.update(zip(missing, rows))
-        if not keys:
-            return compute([])
         return np.vstack([found[k] for k in keys]).astype(np.float32)
 
 

@@ -88,7 +88,7 @@ def parallel_windows(doc: Document, ids: list[int], vecs: np.ndarray, encoder: E
         report = renamed(progress, f"{side} clauses")
         spans = parallel.clause_spans(
             texts, [clause_bounds(t) for t in texts],
-            lambda clauses, spans: fast.encode_runs(clauses, spans, doc.joiner, report),
+            lambda clauses, clause_runs: fast.encode_runs(clauses, clause_runs, doc.joiner, report),
             fast.encode(texts))
     return parallel.Windows(runs_of, parallel.window_chars(chars, max_side), spans, runs(ids))
 
