@@ -51,8 +51,8 @@ _Q4 = np.dtype([("d", "<f2"), ("qs", "u1", (16,))])
 _META = "\u2581"  # SentencePiece's visible space
 _F32 = struct.Struct("<f")
 
-# CPU batches: up to this many tokens (padding included) per forward pass. Sorted
-# by length, a batch wastes little on padding; larger ones gained nothing here.
+# CPU batches: up to this many tokens (padding included) per forward pass. Sorted by
+# length, and padded only for attention (see _forward); larger ones gained nothing here.
 BATCH_TOKENS = 4096
 BATCH_ROWS = 64
 
@@ -360,35 +360,43 @@ class E5Torch:
     # -- forward --------------------------------------------------------------
     def _forward(self, batch: list[list[int]], keep: Sequence[int]):
         """Hidden states ``[B, len(keep) + 1, L, H]`` for a batch of windows (each with
-        ``<s>``/``</s>``): the layers in ``keep`` (0 = embeddings), then the final one."""
+        ``<s>``/``</s>``): the layers in ``keep`` (0 = embeddings), then the final one.
+
+        Everything but attention works token by token, so it runs on the batch's real
+        tokens only, packed, and only attention sees the padded ``[B, L]`` layout: on
+        MAC-Dev's length-sorted batches padding is ~14 % of the tokens (see run()).
+        """
         torch, F = self._torch, self._torch.nn.functional
         cfg = self.config
-        B, L = len(batch), max(map(len, batch))
-        ids = torch.full((B, L), self.tokenizer.pad, dtype=torch.long)
+        B, L, H = len(batch), max(map(len, batch)), cfg.hidden
         mask = torch.zeros((B, L), dtype=torch.bool)
         for b, row in enumerate(batch):
-            ids[b, :len(row)] = torch.tensor(row)
             mask[b, :len(row)] = True
-        ids, mask = ids.to(self.device), mask.to(self.device)
+        mask = mask.to(self.device)
+        ids = torch.tensor([t for row in batch for t in row], dtype=torch.long, device=self.device)
+        where = mask.reshape(-1).nonzero().squeeze(1)  # each real token's place in [B * L]
+        pos = torch.cat([torch.arange(len(row)) for row in batch]).to(self.device)
         q = self._word_q[ids]
         nib = torch.cat([q & 0x0F, q >> 4], dim=-1).to(torch.float32) - 8.0
-        x = (nib * self._word_d[ids][..., None]).reshape(B, L, cfg.hidden)
-        x = x + self._pos[:L] + self._type0
-        x = F.layer_norm(x, (cfg.hidden,), self._t["emb.ln.w"], self._t["emb.ln.b"], cfg.eps)
+        x = (nib * self._word_d[ids][..., None]).reshape(len(ids), H)
+        x = x + self._pos[pos] + self._type0
+        x = F.layer_norm(x, (H,), self._t["emb.ln.w"], self._t["emb.ln.b"], cfg.eps)
         states = [x] if 0 in keep else []
         attn_mask = mask[:, None, None, :]
-        heads, hd = cfg.heads, cfg.hidden // cfg.heads
+        heads, hd = cfg.heads, H // cfg.heads
         for number, ly in enumerate(self._layers, 1):
-            qkv = self._lin(x, *ly["qkv"]).view(B, L, 3, heads, hd)
-            qh, kh, vh = qkv.permute(2, 0, 3, 1, 4)
+            qkv = x.new_zeros((B * L, 3 * H)).index_copy_(0, where, self._lin(x, *ly["qkv"]))
+            qh, kh, vh = qkv.view(B, L, 3, heads, hd).permute(2, 0, 3, 1, 4)
             ctx = F.scaled_dot_product_attention(qh, kh, vh, attn_mask=attn_mask)
-            ctx = ctx.transpose(1, 2).reshape(B, L, cfg.hidden)
-            x = F.layer_norm(x + self._lin(ctx, *ly["ao"]), (cfg.hidden,), *ly["aln"], cfg.eps)
+            ctx = ctx.transpose(1, 2).reshape(B * L, H)[where]
+            x = F.layer_norm(x + self._lin(ctx, *ly["ao"]), (H,), *ly["aln"], cfg.eps)
             mid = F.gelu(self._lin(x, *ly["fi"]))
-            x = F.layer_norm(x + self._lin(mid, *ly["fo"]), (cfg.hidden,), *ly["oln"], cfg.eps)
+            x = F.layer_norm(x + self._lin(mid, *ly["fo"]), (H,), *ly["oln"], cfg.eps)
             if number in keep:
                 states.append(x)
-        return torch.stack(states + [x], dim=1), mask
+        packed = torch.stack(states + [x], dim=1)  # [tokens, K, H]
+        padded = packed.new_zeros((B * L, packed.shape[1], H)).index_copy_(0, where, packed)
+        return padded.view(B, L, -1, H).transpose(1, 2), mask
 
     def run(self, texts: list[str], prefix: str = PREFIX, states: str | int = "none",
             progress=None) -> tuple[np.ndarray, list[TokenStates] | None]:
