@@ -98,17 +98,22 @@ class PooledUSE:
     def _region_sums(self, sequences: list[tuple[int, ...]], regions: np.ndarray) -> np.ndarray:
         """Projected feature sums (len(regions), DIM) of ``regions[r] = (sequence, start,
         end)``, token offsets into that sequence. Sums first, then the projection
-        (linear, so it commutes): one product per region, not per token."""
+        (linear, so it commutes): one product per region, not per token. The tokens are
+        summed between consecutive region bounds (in float64, exact over a batch), and a
+        region is a difference of those segments' running sums."""
         out = np.zeros((len(regions), DIM), dtype=np.float32)
         for lo, hi in self._batches(sequences):
             lens = np.array([len(q) for q in sequences[lo:hi]])
             offsets = np.concatenate([[0], np.cumsum(lens)])
-            feats = np.cumsum(self._features(sequences[lo:hi]), axis=0, dtype=np.float64)
-            total = np.vstack([np.zeros((1, feats.shape[1])), feats])
             mine = (regions[:, 0] >= lo) & (regions[:, 0] < hi)
             seq, a, b = regions[mine].T
-            base = offsets[seq - lo]
-            out[mine] = (total[base + b] - total[base + a]).astype(np.float32) @ self._net.cnn_W
+            a, b = offsets[seq - lo] + a, offsets[seq - lo] + b
+            bounds = np.unique(np.concatenate([a, b, [0, offsets[-1]]]))
+            segments = np.add.reduceat(self._features(sequences[lo:hi]), bounds[:-1], axis=0,
+                                       dtype=np.float64)
+            total = np.vstack([np.zeros((1, segments.shape[1])), np.cumsum(segments, axis=0)])
+            ends = total[np.searchsorted(bounds, b)] - total[np.searchsorted(bounds, a)]
+            out[mine] = ends.astype(np.float32) @ self._net.cnn_W
         return out
 
     @staticmethod
