@@ -26,6 +26,7 @@ counts when a measure word follows it, the way Chinese counts things
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -466,6 +467,12 @@ class Context:
     figures: dict[str, list[tuple[int, Quantity]]]
     dates: dict[str, date | None]
 
+    @functools.cached_property
+    def by_value(self) -> dict[str, dict[str, list[tuple[int, Quantity]]]]:
+        """``figures`` grouped by value, in the same order: a figure other than a date is
+        stated elsewhere only by its own value, and a book states thousands."""
+        return {side: _grouped(figs) for side, figs in self.figures.items()}
+
     @classmethod
     def of(cls, source: Document, target: Document) -> Context:
         # Body sentences first, so that "where" points at one a reviewer can read in context.
@@ -602,8 +609,16 @@ def _stated_elsewhere(q: Quantity, context: Context, other: str, pair: Pair) -> 
     if q.kind == "number" and Decimal(q.value) < ELSEWHERE_MIN:
         return None
     inside = set(pair.tgt if other == "tgt" else pair.src)
-    found = [sid for sid, o in context.figures[other] if sid not in inside and _covered(q, [o])]
-    return found[0] if found else None
+    candidates = (context.figures[other] if _date_parts(q) is not None
+                  else context.by_value[other].get(q.value, ()))
+    return next((sid for sid, o in candidates if sid not in inside and _covered(q, [o])), None)
+
+
+def _grouped(figures: list[tuple[int, Quantity]]) -> dict[str, list[tuple[int, Quantity]]]:
+    groups: dict[str, list[tuple[int, Quantity]]] = {}
+    for sid, q in figures:
+        groups.setdefault(q.value, []).append((sid, q))
+    return groups
 
 
 def _side_quantities(ids: list[int], doc: Document) -> list[tuple[int, Quantity]]:
