@@ -376,7 +376,7 @@ class E5Torch:
         mask = mask.to(self.device)
         ids = torch.tensor([t for row in batch for t in row], dtype=torch.long, device=self.device)
         where = mask.reshape(-1).nonzero().squeeze(1)  # each real token's place in [B * L]
-        pos = torch.cat([torch.arange(len(row)) for row in batch]).to(self.device)
+        pos = torch.arange(L, device=self.device).expand(B, L)[mask]  # each real token's position
         q = self._word_q[ids]
         nib = torch.cat([q & 0x0F, q >> 4], dim=-1).to(torch.float32) - 8.0
         x = (nib * self._word_d[ids][..., None]).reshape(len(ids), H)

@@ -107,7 +107,8 @@ class PooledUSE:
             offsets = np.concatenate([[0], np.cumsum(lens)])
             mine = (regions[:, 0] >= lo) & (regions[:, 0] < hi)
             seq, a, b = regions[mine].T
-            a, b = offsets[seq - lo] + a, offsets[seq - lo] + b
+            base = offsets[seq - lo]
+            a, b = base + a, base + b
             bounds = np.unique(np.concatenate([a, b, [0, offsets[-1]]]))
             segments = np.add.reduceat(self._features(sequences[lo:hi]), bounds[:-1], axis=0,
                                        dtype=np.float64)
