@@ -34,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .e5_processes import encode_in_processes, processes_for
 from .errors import InputError
 from .pooled import DIM, PooledUSE, run_sums
 
@@ -169,9 +170,14 @@ class E5SmallEncoder(Encoder):
 
     def encode(self, texts: Sequence[str], progress: Progress | None = None,
                memo: Memo = no_memo) -> np.ndarray:
-        # All at once: the model sorts by length and batches by tokens itself. Rows are
+        # All at once: the model sorts by length and batches by tokens itself; a book's
+        # sentences are shared out among processes (align/e5_processes.py). Rows are
         # normalised here as for every backend, whatever the model promises.
-        return l2_normalise(self._encode_batch(list(texts), progress))
+        texts = list(texts)
+        processes = processes_for(len(texts), self.model.device.type)
+        if processes > 1:
+            return l2_normalise(encode_in_processes(texts, processes, self.model.encode, progress))
+        return l2_normalise(self._encode_batch(texts, progress))
 
 
 class SentenceTransformerEncoder(Encoder):

