@@ -142,16 +142,18 @@ def stored(out: Path, name: str) -> Review:
 def open_review(page, url: str, name: str = FLAGSHIP) -> None:
     page.goto(f"{url}/?pair={name}")
     page.get_by_role("heading", name=f"Review · {name}").wait_for(timeout=FIRST_LOAD_MS)
-    wait_for_run(page)
+    # The heading comes before the pair is aligned (models loaded, word links): first-load
+    # work, which took over 30 s on two loaded cores.
+    wait_for_run(page, FIRST_LOAD_MS)
 
 
-def wait_for_run(page) -> None:
+def wait_for_run(page, timeout: int = STEP_MS) -> None:
     """Until the script run is over: the last tab's content is drawn, and Streamlit's
     "running" indicator and its placeholder skeletons are gone."""
     page.get_by_text("Write TMX, TSV, JSON and review report").wait_for(state="attached",
-                                                                        timeout=STEP_MS)
+                                                                        timeout=timeout)
     for busy in ("stStatusWidget", "stSkeleton"):
-        sync_api.expect(page.get_by_test_id(busy)).to_have_count(0, timeout=STEP_MS)
+        sync_api.expect(page.get_by_test_id(busy)).to_have_count(0, timeout=timeout)
 
 
 def test_a_confirmation_survives_a_reload(server, page, fresh_pair):
