@@ -26,11 +26,10 @@ import queue
 import subprocess
 import sys
 import threading
-from pathlib import Path
 
 import numpy as np
 
-from .engines import THREAD_ENV, WORKER_ENV
+from .engines import PACKAGE_DIR, THREAD_ENV, WORKER_ENV
 
 MIN_TEXTS = 2000
 """Fewer texts are encoded in this process: below ~1,000 a worker's share takes
@@ -72,7 +71,7 @@ def encode_in_processes(texts: list[str], processes: int, encode_here, progress=
     workers: list[subprocess.Popen] = []
     stop = threading.Event()
     env = {**os.environ, **THREAD_ENV,
-           "PYTHONPATH": os.pathsep.join(filter(None, [str(Path(__file__).resolve().parents[1]),
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(PACKAGE_DIR.parent),
                                                        os.environ.get("PYTHONPATH")]))}
     for _ in range(processes):
         threading.Thread(target=_feed, args=(texts, tasks, results, env, workers, stop),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -25,6 +27,28 @@ def texts() -> list[str]:
     return [s.norm for path in CORPUS for s in load_document(path).sentences]
 
 
+@pytest.fixture(scope="module")
+def model():
+    from align.e5_torch import E5Torch
+
+    return E5Torch()
+
+
+def recorded_workers(monkeypatch, kill_first: bool = False) -> list[subprocess.Popen]:
+    """The worker processes ``encode_in_processes`` starts, real ones, listed as they
+    start; ``kill_first``: the first is killed as it starts (as the OOM killer would)."""
+    real_popen, started = subprocess.Popen, []
+
+    def popen(*args, **kwargs):
+        started.append(real_popen(*args, **kwargs))
+        if kill_first and len(started) == 1:
+            started[0].kill()
+        return started[-1]
+
+    monkeypatch.setattr(e5_processes.subprocess, "Popen", popen)
+    return started
+
+
 def test_how_many_processes(monkeypatch) -> None:
     monkeypatch.delenv(WORKER_ENV, raising=False)
     assert processes_for(MIN_TEXTS - 1, "cpu") == 1
@@ -35,11 +59,8 @@ def test_how_many_processes(monkeypatch) -> None:
 
 
 @pytest.mark.slow
-def test_workers_give_this_process_vectors_in_order(texts, monkeypatch) -> None:
-    from align.e5_torch import E5Torch
-
+def test_workers_give_this_process_vectors_in_order(texts, model, monkeypatch) -> None:
     monkeypatch.setattr(e5_processes, "CHUNK", 16)  # several chunks per worker
-    model = E5Torch()
     here = model.encode(texts)
     reports: list[tuple[int, int, bool]] = []
 
@@ -60,12 +81,9 @@ def test_workers_give_this_process_vectors_in_order(texts, monkeypatch) -> None:
 
 
 @pytest.mark.slow
-def test_chunks_no_worker_takes_are_encoded_here(texts, monkeypatch) -> None:
+def test_chunks_no_worker_takes_are_encoded_here(texts, model, monkeypatch) -> None:
     """A worker that cannot start (here: no such interpreter) loses no text."""
-    from align.e5_torch import E5Torch
-
     monkeypatch.setattr(sys, "executable", str(ROOT / "no-such-python"))
-    model = E5Torch()
     here: list[str] = []
 
     def encode_here(batch):
@@ -78,26 +96,14 @@ def test_chunks_no_worker_takes_are_encoded_here(texts, monkeypatch) -> None:
 
 
 @pytest.mark.slow
-def test_a_worker_that_dies_loses_no_text(texts, monkeypatch) -> None:
-    """One of two workers is killed as it starts (as the OOM killer would): the other
-    encodes its chunks, and every row is the right text's."""
-    import subprocess
-
-    from align.e5_torch import E5Torch
-
-    real_popen = subprocess.Popen
-    started: list[subprocess.Popen] = []
-
-    def popen(*args, **kwargs):
-        started.append(real_popen(*args, **kwargs))
-        if len(started) == 1:
-            started[0].kill()
-        return started[-1]
-
-    monkeypatch.setattr(e5_processes.subprocess, "Popen", popen)
+def test_a_worker_that_dies_loses_no_text(texts, model, monkeypatch) -> None:
+    """One of two workers is killed as it starts: the other encodes its chunks, and
+    every row is the right text's."""
+    started = recorded_workers(monkeypatch, kill_first=True)
     monkeypatch.setattr(e5_processes, "CHUNK", 8)
     vecs = encode_in_processes(texts, 2, lambda batch: pytest.fail("the live worker takes all"))
-    assert np.einsum("id,id->i", vecs, E5Torch().encode(texts)).min() > 0.99999
+    assert len(started) == 2
+    assert np.einsum("id,id->i", vecs, model.encode(texts)).min() > 0.99999
 
 
 @pytest.mark.slow
@@ -105,17 +111,7 @@ def test_a_stopped_run_stops_its_workers(texts, monkeypatch) -> None:
     """The review app stops a run by raising from the progress callback (Ctrl-C raises
     there too): the error reaches the caller and the workers are ended, not left to
     encode the rest."""
-    import signal
-    import subprocess
-
-    started: list[subprocess.Popen] = []
-    real_popen = subprocess.Popen
-
-    def popen(*args, **kwargs):
-        started.append(real_popen(*args, **kwargs))
-        return started[-1]
-
-    monkeypatch.setattr(e5_processes.subprocess, "Popen", popen)
+    started = recorded_workers(monkeypatch)
     monkeypatch.setattr(e5_processes, "CHUNK", 4)
 
     class Stopped(Exception):
