@@ -34,15 +34,16 @@ in any order — plus isolated links. So:
    1-1 link, the blocks' too, must look like one of the document's pairs
    (:func:`align.comparable.judge_by_pair_levels`): in a short article two
    sentences whose counterparts are both missing are each other's best match,
-   and two such pairs side by side make a block.
+   and two such pairs side by side make a block. A bead then takes an
+   unmatched neighbour that is the other half of a split sentence
+   (:func:`grown`): a member test can take one half out of a bead.
 4. **Coverage** is matched one link at a time too, after one pass that may
    jump (:mod:`align.jumps`) has found the blocks kept in another order. A
    block stands when it is supported and one of its links is also one that
    comparable mode makes on its own: a chance diagonal through unrelated
    sentences has no such anchor. Blocks only add links: a bead that would
    give a sentence another partner than its comparable-mode link is left out.
-   A bead then takes an unmatched neighbour that is the other half of a
-   split sentence (:func:`grown`).
+   Beads grow as in step 3: one link finds only one half of a split.
 """
 
 from __future__ import annotations
@@ -205,7 +206,8 @@ def supported(bead: Bead, src: Windows, tgt: Windows, null: NullModel, p: Contin
     def weak(side: int, members: list[int], end: int, window: np.ndarray) -> bool:
         own, k = sides[side], members[end]
         if by_clauses:
-            sim = clause_match(sides[1 - side].clauses, t if side == 0 else s, own.clauses.sentences[k])
+            others = t if side == 0 else s
+            sim = clause_match(sides[1 - side].clauses, others, own.clauses.sentences[k])
             low = null.z(side, k, sim, fast=True) < p.member_clauses
         else:
             low = null.z(side, k, window_sim(own, [k], window)) < p.member_support
@@ -333,6 +335,7 @@ def align_continuum(src: Windows, tgt: Windows, views: Views,
     else:
         rest = undiluted(align_comparable(*left, p.single, used), src, tgt)
     beads = sorted(kept, key=lambda b: b[0][0]) + in_order(rest, kept)
+    beads = grown(beads, src, tgt, null, left, p)
     return judge_by_pair_levels(beads, *left, p.single), "continuum"
 
 
@@ -382,15 +385,16 @@ def coverage(src: Windows, tgt: Windows, every: tuple[View, View], null: NullMod
 
 def grown(beads: list[Bead], src: Windows, tgt: Windows, null: NullModel,
           every: tuple[View, View], p: ContinuumParams) -> list[Bead]:
-    """Coverage's beads with each unmatched neighbour that is part of them joined.
+    """The beads with each unmatched neighbour that is part of them joined.
 
     The converse of :func:`dilutes`: a translator who split one sentence in two
-    leaves the second half beside the first, and one link finds only one
-    half. The neighbour joins when the bead's window with it is closer to the
-    other side, it stands out by the member bar against that side, its own
-    best match lies in the bead, and it brings no number or date the other side
-    does not state (a split renders what the sentence says; the flagship's 2023
-    initiative, beside the 2024 action plan's sentence, tells another story).
+    leaves the second half beside the first, and one link (or a member test
+    that took the other out) keeps only one half. The neighbour joins when the
+    bead's window with it is closer to the other side, it stands out by the
+    member bar against that side, its own best match lies in the bead, and it
+    brings no number or date the other side does not state (a split renders
+    what the sentence says; the flagship's 2023 initiative, beside the 2024
+    action plan's sentence, tells another story).
     """
     sides = (src, tgt)
     free: list[set[int]] = [set(), set()]

@@ -139,7 +139,8 @@ def with_clauses(w: Windows, clauses: dict[int, list[np.ndarray]]) -> Windows:
                     index[i, a, b] = len(vecs)
                     run = sum(parts[a:b])
                     vecs.append(run / np.linalg.norm(run))
-    return Windows(w.vecs, w.chars, ClauseSpans(index, counts, np.array(vecs, np.float32), w.vecs[0]))
+    spans = ClauseSpans(index, counts, np.array(vecs, np.float32), w.vecs[0])
+    return Windows(w.vecs, w.chars, spans)
 
 
 def test_a_member_is_matched_against_the_other_sides_clause_runs_too():
@@ -234,8 +235,8 @@ def test_a_sentence_whose_counterpart_was_cut_is_not_kept_beside_a_split(default
     Chinese sentences its translator split into 2-4 English ones survive, and 90 Chinese
     sentences lost their English. Judged against the English window alone, a split's second
     half looks as weak as an orphan merged in beside a sentence (0.1.10: 16 splits whole, 16
-    orphans in larger beads, link precision 0.716); against the English clause runs, 20 and 11,
-    0.771."""
+    orphans in larger beads, link precision 0.716); against the English clause runs, and with a
+    half left beside its bead joining it, 23, 11 and 0.759 (0.1.11)."""
     from bench_continuum import gold_documents
     from coverage import SETTINGS, counts, make_case, prf, unmatched
 
@@ -243,7 +244,8 @@ def test_a_sentence_whose_counterpart_was_cut_is_not_kept_beside_a_split(default
     from align.pipeline import align_documents
 
     doc, src, tgt, gold = gold_documents("mac")[1]
-    case = make_case(doc, src, tgt, gold, next(s for s in SETTINGS if s.name == "cut 35/15, order kept"), 0)
+    setting = next(s for s in SETTINGS if s.name == "cut 35/15, order kept")
+    case = make_case(doc, src, tgt, gold, setting, 0)
     zh = document_from_text("\n".join(case.src), "zh", presplit=True)
     en = document_from_text("\n".join(case.tgt), "en", presplit=True)
     pairs = align_documents(zh, en, default_encoder, mode="auto", words=False).pairs
@@ -254,7 +256,7 @@ def test_a_sentence_whose_counterpart_was_cut_is_not_kept_beside_a_split(default
     whole = sum(all((a[0], j) in got for j in b) for a, b in split)
     precision = prf(counts(case.gold, [(tuple(p.src), tuple(p.tgt)) for p in pairs]))[0]
     assert (len(split), len(orphans)) == (57, 90)
-    assert whole >= 19 and len(merged) <= 13 and precision >= 0.75, (whole, merged, precision)
+    assert whole >= 20 and len(merged) <= 13 and precision >= 0.74, (whole, merged, precision)
 
 
 NEWS = ROOT.parent / "shared" / "gold" / "zh-en-words"
