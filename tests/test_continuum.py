@@ -174,17 +174,30 @@ GOLD = ROOT.parent / "shared" / "gold" / "mac-dev"
 sys.path.insert(0, str(ROOT / "bench"))  # the coverage-case generator and its scorer
 
 
-def case_counts(case, encoder, mode: str) -> np.ndarray:
-    """Link and unmatched counts (``coverage.counts``) of ``mode`` on a made coverage case."""
-    from coverage import counts
-
+def aligned(case, encoder, mode: str = "auto"):
+    """The pairs ``mode`` makes of a made coverage case (``coverage.make_case``)."""
     from align.ingest import document_from_text
     from align.pipeline import align_documents
 
     zh = document_from_text("\n".join(case.src), "zh", presplit=True)
     en = document_from_text("\n".join(case.tgt), "en", presplit=True)
-    alignment = align_documents(zh, en, encoder, mode=mode, words=False)
-    return counts(case.gold, [(tuple(p.src), tuple(p.tgt)) for p in alignment.pairs])
+    return align_documents(zh, en, encoder, mode=mode, words=False).pairs
+
+
+def case_counts(case, encoder, mode: str) -> np.ndarray:
+    """Link and unmatched counts (``coverage.counts``) of ``mode`` on a made coverage case."""
+    from coverage import counts
+
+    return counts(case.gold, [(tuple(p.src), tuple(p.tgt)) for p in aligned(case, encoder, mode)])
+
+
+def mac_case(index: int, setting_name: str):
+    """MAC-Dev chapter ``index`` made into the coverage setting so named (seed 0)."""
+    from bench_continuum import gold_documents
+    from coverage import SETTINGS, make_case
+
+    doc, src, tgt, gold = gold_documents("mac")[index]
+    return make_case(doc, src, tgt, gold, next(s for s in SETTINGS if s.name == setting_name), 0)
 
 
 @pytest.mark.skipif(not GOLD.is_dir(),
@@ -208,19 +221,8 @@ def test_coverage_finds_both_halves_of_a_split_sentence(default_encoder):
     beads. Its translator split 15 of the surviving Chinese sentences into 2-3 English ones;
     one-at-a-time matching links one half (3 found whole at 0.1.7 before growing beads), the
     neighbour that completes the bead must join it (6 found whole), without costing precision."""
-    from bench_continuum import gold_documents
-    from coverage import SETTINGS, make_case
-
-    from align.ingest import document_from_text
-    from align.pipeline import align_documents
-
-    doc, src, tgt, gold = gold_documents("mac")[5]
-    setting = next(s for s in SETTINGS if s.name == "cut 50/20, blocks 1-2 shuffled")
-    case = make_case(doc, src, tgt, gold, setting, 0)
-    zh = document_from_text("\n".join(case.src), "zh", presplit=True)
-    en = document_from_text("\n".join(case.tgt), "en", presplit=True)
-    pairs = align_documents(zh, en, default_encoder, mode="auto", words=False).pairs
-    got = {(i, j) for p in pairs for i in p.src for j in p.tgt}
+    case = mac_case(5, "cut 50/20, blocks 1-2 shuffled")
+    got = {(i, j) for p in aligned(case, default_encoder) for i in p.src for j in p.tgt}
     split = [(a, b) for a, b in case.gold if len(a) == 1 and len(b) >= 2]
     whole = sum(all((a[0], j) in got for j in b) for a, b in split)
     gold_links = {(i, j) for a, b in case.gold for i in a for j in b}
@@ -237,18 +239,10 @@ def test_a_sentence_whose_counterpart_was_cut_is_not_kept_beside_a_split(default
     half looks as weak as an orphan merged in beside a sentence (0.1.10: 16 splits whole, 16
     orphans in larger beads, link precision 0.716); against the English clause runs, and with a
     half left beside its bead joining it, 23, 11 and 0.759 (0.1.11)."""
-    from bench_continuum import gold_documents
-    from coverage import SETTINGS, counts, make_case, prf, unmatched
+    from coverage import counts, prf, unmatched
 
-    from align.ingest import document_from_text
-    from align.pipeline import align_documents
-
-    doc, src, tgt, gold = gold_documents("mac")[1]
-    setting = next(s for s in SETTINGS if s.name == "cut 35/15, order kept")
-    case = make_case(doc, src, tgt, gold, setting, 0)
-    zh = document_from_text("\n".join(case.src), "zh", presplit=True)
-    en = document_from_text("\n".join(case.tgt), "en", presplit=True)
-    pairs = align_documents(zh, en, default_encoder, mode="auto", words=False).pairs
+    case = mac_case(1, "cut 35/15, order kept")
+    pairs = aligned(case, default_encoder)
     got = {(i, j) for p in pairs for i in p.src for j in p.tgt}
     split = [(a, b) for a, b in case.gold if len(a) == 1 and len(b) >= 2]
     orphans = unmatched(case.gold, 0)
