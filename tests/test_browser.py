@@ -242,6 +242,10 @@ def test_relink_after_an_edit(server, page, fresh_pair):
                     .get_by_text(f"en {english} · Edited:", exact=False)).to_be_visible(
         timeout=STEP_MS)
     page.locator(f".st-key-{widget_key('link-tgt', key)} button").first.click()
+    # The run the click starts may not have begun when wait_for_run looks (a loaded
+    # machine): the undo button naming the re-link is drawn only once it is saved.
+    sync_api.expect(page.get_by_role("button", name=re.compile("^↶ Undo: Re-linked"))
+                    ).to_be_visible(timeout=STEP_MS)
     wait_for_run(page)
     sync_api.expect(page.get_by_test_id("stAlert").filter(has_text="no such sentence")).to_have_count(0)
     with ReviewStore(store_path(out, fresh_pair)) as store:
