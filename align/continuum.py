@@ -48,6 +48,7 @@ in any order — plus isolated links. So:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -141,22 +142,28 @@ class NullModel:
     PRIOR = 20
 
     def __init__(self, src: Windows, tgt: Windows) -> None:
-        def stats(vecs: np.ndarray, other: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            pick = np.linspace(0, len(other) - 1, min(len(other), self.SAMPLE)).astype(int)
-            sims = vecs @ other[pick].T
-            centre = np.median(sims, axis=1)
-            spread = 1.4826 * np.median(np.abs(sims - centre[:, None]), axis=1)
-            overall = np.median(sims)
-            overall_spread = 1.4826 * np.median(np.abs(sims - overall))
-            w = sims.shape[1] / (sims.shape[1] + self.PRIOR)
-            return (w * centre + (1 - w) * overall,
-                    np.maximum(w * spread + (1 - w) * overall_spread, 1e-6))
-        self.stats = (stats(src.vecs[0], tgt.vecs[0]), stats(tgt.vecs[0], src.vecs[0]))
-        # The fast model's own null, for its clause evidence (its cosines spread wider).
-        self.fast = None
-        if src.clauses is not None and tgt.clauses is not None:
-            a, b = src.clauses.sentences, tgt.clauses.sentences
-            self.fast = (stats(a, b), stats(b, a))
+        self.stats = (self._stats(src.vecs[0], tgt.vecs[0]), self._stats(tgt.vecs[0], src.vecs[0]))
+        self._clauses = src.clauses, tgt.clauses
+
+    @functools.cached_property
+    def fast(self) -> tuple | None:
+        """The fast model's own null, for its clause evidence (its cosines spread wider);
+        None without its clauses. Made when first asked: a translation never asks."""
+        if self._clauses[0] is None or self._clauses[1] is None:
+            return None
+        a, b = (spans.sentences for spans in self._clauses)
+        return self._stats(a, b), self._stats(b, a)
+
+    def _stats(self, vecs: np.ndarray, other: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        pick = np.linspace(0, len(other) - 1, min(len(other), self.SAMPLE)).astype(int)
+        sims = vecs @ other[pick].T
+        centre = np.median(sims, axis=1)
+        spread = 1.4826 * np.median(np.abs(sims - centre[:, None]), axis=1)
+        overall = np.median(sims)
+        overall_spread = 1.4826 * np.median(np.abs(sims - overall))
+        w = sims.shape[1] / (sims.shape[1] + self.PRIOR)
+        return (w * centre + (1 - w) * overall,
+                np.maximum(w * spread + (1 - w) * overall_spread, 1e-6))
 
     def z(self, side: int, k: int, sim: float, fast: bool = False) -> float:
         centre, spread = (self.fast if fast else self.stats)[side]

@@ -191,6 +191,13 @@ def case_counts(case, encoder, mode: str) -> np.ndarray:
     return counts(case.gold, [(tuple(p.src), tuple(p.tgt)) for p in aligned(case, encoder, mode)])
 
 
+def splits_found_whole(case, got: set[tuple[int, int]]) -> tuple[int, int]:
+    """How many Chinese sentences the translator split into 2+ English ones, and how many
+    of them ``got`` links to every half."""
+    split = [(a, b) for a, b in case.gold if len(a) == 1 and len(b) >= 2]
+    return len(split), sum(all((a[0], j) in got for j in b) for a, b in split)
+
+
 def mac_case(index: int, setting_name: str):
     """MAC-Dev chapter ``index`` made into the coverage setting so named (seed 0)."""
     from bench_continuum import gold_documents
@@ -223,10 +230,9 @@ def test_coverage_finds_both_halves_of_a_split_sentence(default_encoder):
     neighbour that completes the bead must join it (6 found whole), without costing precision."""
     case = mac_case(5, "cut 50/20, blocks 1-2 shuffled")
     got = {(i, j) for p in aligned(case, default_encoder) for i in p.src for j in p.tgt}
-    split = [(a, b) for a, b in case.gold if len(a) == 1 and len(b) >= 2]
-    whole = sum(all((a[0], j) in got for j in b) for a, b in split)
+    split, whole = splits_found_whole(case, got)
     gold_links = {(i, j) for a, b in case.gold for i in a for j in b}
-    assert len(split) == 15 and whole >= 5, whole
+    assert split == 15 and whole >= 5, whole
     assert len(got & gold_links) / len(got) >= 0.75
 
 
@@ -244,12 +250,11 @@ def test_a_sentence_whose_counterpart_was_cut_is_not_kept_beside_a_split(default
     case = mac_case(1, "cut 35/15, order kept")
     pairs = aligned(case, default_encoder)
     got = {(i, j) for p in pairs for i in p.src for j in p.tgt}
-    split = [(a, b) for a, b in case.gold if len(a) == 1 and len(b) >= 2]
+    split, whole = splits_found_whole(case, got)
     orphans = unmatched(case.gold, 0)
     merged = [i for p in pairs if p.tgt and len(p.src) > 1 for i in p.src if i in orphans]
-    whole = sum(all((a[0], j) in got for j in b) for a, b in split)
     precision = prf(counts(case.gold, [(tuple(p.src), tuple(p.tgt)) for p in pairs]))[0]
-    assert (len(split), len(orphans)) == (57, 90)
+    assert (split, len(orphans)) == (57, 90)
     assert whole >= 20 and len(merged) <= 13 and precision >= 0.74, (whole, merged, precision)
 
 
