@@ -210,6 +210,15 @@ def stands_out(side: int, k: int, others: list[int], sides: tuple[Windows, Windo
     return null.z(side, k, window_sim(own, [k], window)) >= p.member_support
 
 
+def stays(side: int, members: list[int], end: int, others: list[int],
+          sides: tuple[Windows, Windows], null: NullModel, window: np.ndarray,
+          p: ContinuumParams, by_clauses: bool = True) -> bool:
+    """Whether the ``end`` member of one side's ``members`` belongs in the bead: it stands
+    out for the other side's ``others`` and does not dilute the bead."""
+    return (stands_out(side, members[end], others, sides, null, window, p, by_clauses)
+            and not dilutes(members, end, sides[side], window))
+
+
 def supported(bead: Bead, src: Windows, tgt: Windows, null: NullModel, p: ContinuumParams,
               by_clauses: bool = True) -> Bead | None:
     """The bead with its unsupported end members taken out (None if its 1-1 core fails too).
@@ -225,9 +234,8 @@ def supported(bead: Bead, src: Windows, tgt: Windows, null: NullModel, p: Contin
     sides = (src, tgt)
 
     def weak(side: int, members: list[int], end: int, window: np.ndarray) -> bool:
-        others = t if side == 0 else s
-        return (not stands_out(side, members[end], others, sides, null, window, p, by_clauses)
-                or dilutes(members, end, sides[side], window))
+        return not stays(side, members, end, t if side == 0 else s, sides, null, window, p,
+                         by_clauses)
     _trim(s, t, sides, weak)
     if len(s) + len(t) > 2:
         return s, t, c
@@ -406,9 +414,9 @@ def grown(beads: list[Bead], src: Windows, tgt: Windows, null: NullModel,
     The converse of :func:`dilutes`: a translator who split one sentence in two
     leaves the second half beside the first, and one link (or a member test
     that took the other out) keeps only one half. The neighbour joins exactly
-    when, once in, it would stay (:func:`supported`): it stands out for the
-    other side (:func:`stands_out`) and the bead's window with it is closer to
-    that side; and it brings no number or date the other side does not state
+    when, once in, it would stay (:func:`stays`, as :func:`supported` asks):
+    it stands out for the other side and the bead does not match that side
+    worse with it; and it brings no number or date the other side does not state
     (a split renders what the sentence says; the flagship's 2023 initiative,
     beside the 2024 action plan's sentence, tells another story). A half that
     renders a few clauses of a long sentence is rarely that sentence's best
@@ -446,6 +454,5 @@ def _joins(side: int, nb: int, members: list[list[int]], sides: tuple[Windows, W
     figures = every[side].figures, every[1 - side].figures
     new_figure = bool(figures[0] and figures[1]
                       and figures[0][nb] - set().union(*(figures[1][o] for o in other)))
-    return (window_sim(sides[side], run, window) > window_sim(sides[side], own, window)
-            and stands_out(side, nb, other, sides, null, window, p)
-            and not new_figure)
+    end = 0 if nb < own[0] else -1
+    return stays(side, run, end, other, sides, null, window, p) and not new_figure
