@@ -244,7 +244,8 @@ def test_a_sentence_whose_counterpart_was_cut_is_not_kept_beside_a_split(default
     sentences lost their English. Judged against the English window alone, a split's second
     half looks as weak as an orphan merged in beside a sentence (0.1.10: 16 splits whole, 16
     orphans in larger beads, link precision 0.716); against the English clause runs, and with a
-    half left beside its bead joining it, 23, 11 and 0.759 (0.1.11)."""
+    half left beside its bead joining it, 23, 11 and 0.759 (0.1.11); 26, 13 and 0.757 when the
+    half joins as it would stay (0.1.12)."""
     from coverage import counts, prf, unmatched
 
     case = mac_case(1, "cut 35/15, order kept")
@@ -255,7 +256,7 @@ def test_a_sentence_whose_counterpart_was_cut_is_not_kept_beside_a_split(default
     merged = [i for p in pairs if p.tgt and len(p.src) > 1 for i in p.src if i in orphans]
     precision = prf(counts(case.gold, [(tuple(p.src), tuple(p.tgt)) for p in pairs]))[0]
     assert (split, len(orphans)) == (57, 90)
-    assert whole >= 20 and len(merged) <= 13 and precision >= 0.74, (whole, merged, precision)
+    assert whole >= 20 and len(merged) <= 13 and precision >= 0.75, (whole, merged, precision)
 
 
 @pytest.mark.skipif(not GOLD.is_dir(),
