@@ -84,7 +84,7 @@ def test_coverage_adds_block_links_and_keeps_every_comparable_link():
 
     alone = {(i, j) for a, b, _ in align_comparable(view(src), view(tgt), P.single)
              for i in a for j in b}
-    got = coverage(s, t, (view(src), view(tgt)), NullModel(s, t), P)
+    got = sum(coverage(s, t, (view(src), view(tgt)), NullModel(s, t), P), [])
     links = {(i, j) for a, b, _ in got for i in a for j in b}
     assert alone <= links
     assert links == {(i, k) for k, i in enumerate(order)}
@@ -227,12 +227,13 @@ def test_coverage_finds_both_halves_of_a_split_sentence(default_encoder):
     """MAC-Dev chapter 006 as coverage: half the English cut, the rest in shuffled blocks of 1-2
     beads. Its translator split 15 of the surviving Chinese sentences into 2-3 English ones;
     one-at-a-time matching links one half (3 found whole at 0.1.7 before growing beads), the
-    neighbour that completes the bead must join it (6 found whole), without costing precision."""
+    neighbour that completes the bead must join it (6 found whole), and a half linked to an
+    orphan beside its bead must move there (11 since 0.1.13), without costing precision."""
     case = mac_case(5, "cut 50/20, blocks 1-2 shuffled")
     got = {(i, j) for p in aligned(case, default_encoder) for i in p.src for j in p.tgt}
     split, whole = splits_found_whole(case, got)
     gold_links = {(i, j) for a, b in case.gold for i in a for j in b}
-    assert split == 15 and whole >= 5, whole
+    assert split == 15 and whole >= 9, whole
     assert len(got & gold_links) / len(got) >= 0.75
 
 
@@ -267,7 +268,8 @@ def test_the_other_half_of_a_split_joins_its_bead_in_shuffled_coverage(default_e
     other half, a few clauses of a long Chinese sentence, is rarely that sentence's best match
     as a whole. Joining when it would stay (it stands out against the bead's clause runs, the
     window matches better with it) finds 17 of 57 splits whole, against 9 when its best match
-    had to lie in the bead (0.1.11: link recall 0.350, now 0.386, precision 0.677 → 0.638)."""
+    had to lie in the bead (0.1.11: link recall 0.350, 0.1.12 0.386, precision 0.677 → 0.638;
+    0.1.13, a half linked to an orphan moving to its bead: 20 whole, 0.398, 0.658)."""
     from coverage import counts, prf
 
     case = mac_case(2, "cut 35/15, blocks 1-4 shuffled")
@@ -276,6 +278,26 @@ def test_the_other_half_of_a_split_joins_its_bead_in_shuffled_coverage(default_e
     precision, recall = prf(counts(case.gold, [(tuple(p.src), tuple(p.tgt)) for p in pairs]))[:2]
     assert split == 57
     assert whole >= 14 and recall >= 0.37 and precision >= 0.6, (whole, recall, precision)
+
+
+@pytest.mark.skipif(not GOLD.is_dir(),
+                    reason="../shared/gold/mac-dev absent (evaluation data, not shipped)")
+def test_half_of_a_split_linked_to_the_orphan_beside_it_moves_to_its_bead(default_encoder):
+    """MAC-Dev chapter 006 made news-like: the English keeps 30 % of the chapter, shuffled. A
+    Chinese sentence whose English was cut resembles its neighbour (same scene), and one half
+    of the neighbour's split rendering can be its mutual best match: a wrong link no margin
+    tells from a right one. The half would join the neighbour's bead and matches one of its
+    clause runs better than the orphan, so it moves there and the orphan is left unmatched
+    (0.1.12: 13 orphans linked, link precision 0.808, recall 0.766; now 9, 0.863, 0.818)."""
+    from coverage import counts, prf, unmatched
+
+    case = mac_case(5, "news-like: keep 30%, cut 10%, shuffled")
+    pairs = aligned(case, default_encoder)
+    orphans = unmatched(case.gold, 0)
+    linked = [i for p in pairs if p.tgt for i in p.src if i in orphans]
+    precision, recall = prf(counts(case.gold, [(tuple(p.src), tuple(p.tgt)) for p in pairs]))[:2]
+    assert len(orphans) == 128
+    assert len(linked) <= 10 and precision >= 0.84 and recall >= 0.8, (linked, precision, recall)
 
 
 NEWS = ROOT.parent / "shared" / "gold" / "zh-en-words"
