@@ -176,9 +176,14 @@ class NullModel:
         return float((sim - centre[k]) / spread[k])
 
 
+def window_of(side: Windows, members: list[int]) -> np.ndarray:
+    """The vector of a run of consecutive ``members`` of one side (:func:`_windowed` ones)."""
+    return side.vecs[len(members) - 1][members[0]]
+
+
 def window_sim(side: Windows, members: list[int], other: np.ndarray) -> float:
     """Similarity of a run of consecutive ``members`` of one side to the other side's window."""
-    return float(side.vecs[len(members) - 1][members[0]] @ other)
+    return float(window_of(side, members) @ other)
 
 
 def dilutes(members: list[int], end: int, side: Windows, other: np.ndarray) -> bool:
@@ -266,7 +271,7 @@ def undiluted(beads: list[Bead], src: Windows, tgt: Windows) -> list[Bead]:
     out: list[Bead] = []
     for bead in beads:
         s, t, c = list(bead[0]), list(bead[1]), bead[2]
-        if all(_windowed(ids, side) for ids, side in ((s, src), (t, tgt))):
+        if _windowed_bead(s, t, src, tgt):
             gone = _trim(s, t, sides, lambda side, members, end, window:
                          dilutes(members, end, sides[side], window))
             out += [([k], [], c) if side == 0 else ([], [k], c) for side, k in gone]
@@ -283,7 +288,7 @@ def _trim(s: list[int], t: list[int], sides: tuple[Windows, Windows],
         for side, members, other in ((0, s, t), (1, t, s)):
             if len(members) < 2:
                 continue
-            window = sides[1 - side].vecs[len(other) - 1][other[0]]
+            window = window_of(sides[1 - side], other)
             ends = [end for end in (0, -1) if weak(side, members, end, window)]
             if ends:
                 gone.append((side, members.pop(ends[0])))
@@ -299,6 +304,17 @@ def _windowed(ids: list[int], side: Windows) -> bool:
         return False
     same_run = side.runs is None or len(set(side.runs[ids].tolist())) == 1
     return ids == list(range(ids[0], ids[0] + len(ids))) and same_run
+
+
+def _windowed_bead(s: list[int], t: list[int], src: Windows, tgt: Windows) -> bool:
+    """Whether both sides of a matched bead have a window (:func:`_windowed`)."""
+    return _windowed(s, src) and _windowed(t, tgt)
+
+
+def _unmatched(beads: list[Bead]) -> list[set[int]]:
+    """The sentences of each side that the ``beads`` leave unmatched."""
+    return [{k for s, t, _ in beads if not t for k in s},
+            {k for s, t, _ in beads if not s for k in t}]
 
 
 def log_odds(confidence: float) -> float:
@@ -440,15 +456,12 @@ def grown(held: list[Bead], links: list[Bead], src: Windows, tgt: Windows, null:
     """
     sides = (src, tgt)
     beads = held + links
-    free: list[set[int]] = [set(), set()]
-    for s, t, _ in beads:
-        if not (s and t):
-            free[0 if s else 1].update(s or t)
+    free = _unmatched(beads)
     joined: list[set[int]] = [set(), set()]
     out: list[Bead] = []
     for s, t, c in beads:
         members = [list(s), list(t)]
-        if s and t and _windowed(members[0], src) and _windowed(members[1], tgt):
+        if _windowed_bead(members[0], members[1], src, tgt):
             for side in (0, 1):
                 for nb in (members[side][0] - 1, members[side][-1] + 1):
                     if nb in free[side] and _joins(side, nb, members, sides, null, every, p):
@@ -495,15 +508,14 @@ def moved(beads: list[Bead], lone: list[bool], src: Windows, tgt: Windows, null:
                 if b is None or b == a:
                     continue
                 members = [beads[b][0], beads[b][1]]
-                if not (members[0] and members[1] and _windowed(members[0], src)
-                        and _windowed(members[1], tgt)
+                if not (_windowed_bead(members[0], members[1], src, tgt)
                         and _joins(side, k, members, sides, null, every, p)):
                     continue
                 other = members[1 - side]
                 there = standing(side, k, other, sides, null,
-                                 sides[1 - side].vecs[len(other) - 1][other[0]], p)[0]
+                                 window_of(sides[1 - side], other), p)[0]
                 here = standing(side, k, [partner], sides, null,
-                                sides[1 - side].vecs[0][partner], p)[0]
+                                window_of(sides[1 - side], [partner]), p)[0]
                 if there > here:
                     members[side][:] = sorted(members[side] + [k])
                     owner[side][k] = b
@@ -519,7 +531,7 @@ def _joins(side: int, nb: int, members: list[list[int]], sides: tuple[Windows, W
     run = sorted(own + [nb])
     if not _windowed(run, sides[side]):
         return False
-    window = sides[1 - side].vecs[len(other) - 1][other[0]]
+    window = window_of(sides[1 - side], other)
     figures = every[side].figures, every[1 - side].figures
     new_figure = bool(figures[0] and figures[1]
                       and figures[0][nb] - set().union(*(figures[1][o] for o in other)))
@@ -547,8 +559,7 @@ def mined(beads: list[Bead], src: Windows, tgt: Windows, null: NullModel,
     if src.n * tgt.n > p.jump_cells:
         return beads
     sides = (src, tgt)
-    free = [{k for s, t, _ in beads if not t for k in s},
-            {k for s, t, _ in beads if not s for k in t}]
+    free = _unmatched(beads)
     found: list[Bead] = []
     for side in (0, 1):
         own, other = sides[side], sides[1 - side]
