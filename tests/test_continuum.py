@@ -256,7 +256,9 @@ def test_a_sentence_whose_counterpart_was_cut_is_not_kept_beside_a_split(default
     half looks as weak as an orphan merged in beside a sentence (0.1.10: 16 splits whole, 16
     orphans in larger beads, link precision 0.716); against the English clause runs, and with a
     half left beside its bead joining it, 23, 11 and 0.759 (0.1.11); 26, 13 and 0.757 when the
-    half joins as it would stay (0.1.12)."""
+    half joins as it would stay (0.1.12). Since 0.1.14 the passes skip at the pair's own gap
+    share: 21, 11 and 0.704 — the one MAC-Dev chapter that change lowers, since it splits
+    most and a half is now as cheap to skip as to merge (docs/development.md)."""
     from coverage import counts, prf, unmatched
 
     case = mac_case(1, "cut 35/15, order kept")
@@ -267,7 +269,24 @@ def test_a_sentence_whose_counterpart_was_cut_is_not_kept_beside_a_split(default
     merged = [i for p in pairs if p.tgt and len(p.src) > 1 for i in p.src if i in orphans]
     precision = prf(counts(case.gold, [(tuple(p.src), tuple(p.tgt)) for p in pairs]))[0]
     assert (split, len(orphans)) == (57, 90)
-    assert whole >= 20 and len(merged) <= 13 and precision >= 0.75, (whole, merged, precision)
+    assert whole >= 20 and len(merged) <= 11 and precision >= 0.70, (whole, merged, precision)
+
+
+@pytest.mark.skipif(not GOLD.is_dir(),
+                    reason="../shared/gold/mac-dev absent (evaluation data, not shipped)")
+def test_a_translation_with_gaps_skips_at_its_own_gap_share(default_encoder):
+    """MAC-Dev chapter 005 with 35 % of the English and 15 % of the Chinese cut, order kept.
+    At a complete translation's price of a skip the passes merged an orphan into the bead
+    beside it, which then failed the member tests and broke its block (0.1.13: link precision
+    0.823, recall 0.734, unmatched-English F1 0.632); priced at the share the first pass left
+    unsupported (0.31 here), the orphans are skipped and the blocks hold (0.873, 0.814,
+    0.738)."""
+    from coverage import prf
+
+    precision, recall, _, _, unmatched_en = prf(
+        case_counts(mac_case(4, "cut 35/15, order kept"), default_encoder, "auto"))
+    assert precision >= 0.86 and recall >= 0.80, (precision, recall)
+    assert unmatched_en >= 0.70, unmatched_en
 
 
 @pytest.mark.skipif(not GOLD.is_dir(),
