@@ -65,6 +65,12 @@ def align_jumps(src: Windows, tgt: Windows, p: ParallelParams, jump: float) -> l
         row = np.maximum(row, chained)
         origin[i] = int(np.argmax(row))
         via = row < row[origin[i]] - jump
+        # A skip that gains (skip > 0) reaches the origin along the row: the cells it passes
+        # through keep their own way in, or the walk back would jump to them again.
+        root = origin[i]
+        while root > 0 and back[i, root] == insertion:
+            root -= 1
+        via[root:origin[i]] = False
         back[i, via] = jumped
         score[i] = np.where(via, row[origin[i]] - jump, row)
     beads: list[Bead] = []
