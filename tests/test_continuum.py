@@ -345,22 +345,6 @@ def test_a_heavily_cut_translation_that_kept_its_order_is_aligned_in_order(defau
 
 @pytest.mark.skipif(not GOLD.is_dir(),
                     reason="../shared/gold/mac-dev absent (evaluation data, not shipped)")
-def test_a_lone_weak_link_in_coverage_is_left_unmatched(default_encoder):
-    """MAC-Dev chapter 004 made news-like (the English keeps 30 %, shuffled): a Chinese
-    sentence whose English was cut finds its best match alone, with no link beside it. Such
-    a link must clear comparable mode's bar by a step (margin 1.09): link precision 0.740 →
-    0.879, F1 0.750 → 0.791, unmatched-English F1 0.353 → 0.500."""
-    from coverage import prf
-
-    precision, _, f1, _, unmatched_en = prf(
-        case_counts(mac_case(3, "news-like: keep 30%, cut 10%, shuffled"), default_encoder,
-                    "auto"))
-    assert precision >= 0.85 and f1 >= 0.77, (precision, f1)
-    assert unmatched_en >= 0.45, unmatched_en
-
-
-@pytest.mark.skipif(not GOLD.is_dir(),
-                    reason="../shared/gold/mac-dev absent (evaluation data, not shipped)")
 def test_the_other_half_of_a_split_joins_its_bead_in_shuffled_coverage(default_encoder):
     """MAC-Dev chapter 003 as coverage, 35 % of the English and 15 % of the Chinese cut, the
     rest in shuffled blocks of 1-4 beads: one link finds one half of a split sentence, and the
@@ -403,12 +387,11 @@ def test_a_split_neither_half_of_which_is_found_alone_is_found_as_a_pair(default
     rest in shuffled blocks of 1-4 beads: 62 Chinese sentences its translator split. When
     neither half is the sentence's best match one link at a time finds neither; read
     together, the two unmatched halves are its best match and it theirs (0.1.13 before
-    mining them: 12 found whole, link precision 0.546, recall 0.319; then 15, 0.574, 0.358;
-    0.1.15 leaves lone weak links unmatched: 15, 0.635, 0.335)."""
+    mining them: 12 found whole, link precision 0.546, recall 0.319; now 15, 0.574, 0.358)."""
     split, whole, precision, recall = split_figures(mac_case(1, "cut 35/15, blocks 1-4 shuffled"),
                                                     default_encoder)
     assert split == 62
-    assert whole >= 14 and recall >= 0.33 and precision >= 0.60, (whole, recall, precision)
+    assert whole >= 14 and recall >= 0.35 and precision >= 0.56, (whole, recall, precision)
 
 
 NEWS = ROOT.parent / "shared" / "gold" / "zh-en-words"
