@@ -170,6 +170,13 @@ def clause_similarity(src: View, tgt: View) -> np.ndarray:
     return sim
 
 
+def link_margins(src: View, tgt: View, k: int) -> np.ndarray:
+    """The margin comparable mode judges a link by: the better of the whole sentences' and
+    the clauses' (:func:`clause_similarity`)."""
+    return np.maximum(margins(src.sentences @ tgt.sentences.T, k),
+                      margins(clause_similarity(src, tgt), k))
+
+
 def _best_links(mar: np.ndarray) -> set[tuple[int, int]]:
     n, m = mar.shape
     return {(i, int(mar[i].argmax())) for i in range(n)} | {(int(mar[:, j].argmax()), j) for j in range(m)}
