@@ -425,10 +425,10 @@ def shows_its_order(src: Windows, tgt: Windows, p: ContinuumParams) -> bool:
     The mutual best links that clear comparable mode's bar tell them apart
     without any pass: 76-100 % of them lie on one chain where the order is
     kept, 18-44 % where blocks were shuffled (one 33-sentence Text+Berg document
-    in blocks of 1-8: 65 %). A short article has
-    few such links, and two blocks swapped there leave 4 of 5 in order: the
-    test asks for more than a majority when the links are few (5 of 5, 7 of 8,
-    13 of 17), and a paragraph told elsewhere stays coverage.
+    in blocks of 1-8: 65 %). A short article has few such links, and two blocks
+    swapped there leave 4 of 5 in order: the test asks for more than a majority
+    when the links are few (5 of 5, 7 of 8, 13 of 17), and a paragraph told
+    elsewhere stays coverage.
     """
     mar = margins(src.vecs[0] @ tgt.vecs[0].T, p.single.k)
     links = [([i], [j]) for i, j in mutual_links(mar) if mar[i, j] >= p.single.threshold]
