@@ -540,12 +540,14 @@ def corroborated(beads: list[Bead], every: tuple[View, View], p: ContinuumParams
             0 < j - max(t) <= p.block_gap for k in range(1, p.block_gap + 1)
             for t in ends.get(i - k, []))
 
-    company = [beside(min(s), min(t)) or beside(max(s), max(t)) for s, t, _ in beads if s and t]
-    if 2 * sum(company) <= len(company):
+    linked = [bool(s and t) for s, t, _ in beads]
+    lone = [bool(s and t) and not (beside(min(s), min(t)) or beside(max(s), max(t)))
+            for s, t, _ in beads]
+    if 2 * (sum(linked) - sum(lone)) <= sum(linked):
         return beads
     out: list[Bead] = []
-    for s, t, c in beads:
-        if len(s) == 1 and len(t) == 1 and mar[s[0], t[0]] < bar and not beside(s[0], t[0]):
+    for (s, t, c), alone in zip(beads, lone):
+        if alone and len(s) == 1 and len(t) == 1 and mar[s[0], t[0]] < bar:
             out += [(s, [], 1 - c), ([], t, 1 - c)]
         else:
             out.append((s, t, c))

@@ -206,20 +206,20 @@ sys.path.insert(0, str(ROOT / "bench"))  # the coverage-case generator and its s
 
 
 def aligned(case, encoder, mode: str = "auto"):
-    """The pairs ``mode`` makes of a made coverage case (``coverage.make_case``)."""
+    """The alignment ``mode`` makes of a made coverage case (``coverage.make_case``)."""
     from align.ingest import document_from_text
     from align.pipeline import align_documents
 
     zh = document_from_text("\n".join(case.src), "zh", presplit=True)
     en = document_from_text("\n".join(case.tgt), "en", presplit=True)
-    return align_documents(zh, en, encoder, mode=mode, words=False).pairs
+    return align_documents(zh, en, encoder, mode=mode, words=False)
 
 
 def case_counts(case, encoder, mode: str) -> np.ndarray:
     """Link and unmatched counts (``coverage.counts``) of ``mode`` on a made coverage case."""
     from coverage import counts
 
-    return counts(case.gold, [(tuple(p.src), tuple(p.tgt)) for p in aligned(case, encoder, mode)])
+    return counts(case.gold, [(tuple(p.src), tuple(p.tgt)) for p in aligned(case, encoder, mode).pairs])
 
 
 def splits_found_whole(case, got: set[tuple[int, int]]) -> tuple[int, int]:
@@ -233,7 +233,7 @@ def split_figures(case, encoder) -> tuple[int, int, float, float]:
     """Auto mode on a made coverage case: splits (:func:`splits_found_whole`), link P and R."""
     from coverage import counts, prf
 
-    pairs = aligned(case, encoder)
+    pairs = aligned(case, encoder).pairs
     split, whole = splits_found_whole(case, {(i, j) for p in pairs for i in p.src for j in p.tgt})
     precision, recall = prf(counts(case.gold, [(tuple(p.src), tuple(p.tgt)) for p in pairs]))[:2]
     return split, whole, precision, recall
@@ -271,7 +271,7 @@ def test_coverage_finds_both_halves_of_a_split_sentence(default_encoder):
     neighbour that completes the bead must join it (6 found whole), and a half linked to an
     orphan beside its bead must move there (11 since 0.1.13), without costing precision."""
     case = mac_case(5, "cut 50/20, blocks 1-2 shuffled")
-    got = {(i, j) for p in aligned(case, default_encoder) for i in p.src for j in p.tgt}
+    got = {(i, j) for p in aligned(case, default_encoder).pairs for i in p.src for j in p.tgt}
     split, whole = splits_found_whole(case, got)
     gold_links = {(i, j) for a, b in case.gold for i in a for j in b}
     assert split == 15 and whole >= 9, whole
@@ -293,7 +293,7 @@ def test_a_sentence_whose_counterpart_was_cut_is_not_kept_beside_a_split(default
     from coverage import counts, prf, unmatched
 
     case = mac_case(1, "cut 35/15, order kept")
-    pairs = aligned(case, default_encoder)
+    pairs = aligned(case, default_encoder).pairs
     got = {(i, j) for p in pairs for i in p.src for j in p.tgt}
     split, whole = splits_found_whole(case, got)
     orphans = unmatched(case.gold, 0)
@@ -330,13 +330,8 @@ def test_a_heavily_cut_translation_that_kept_its_order_is_aligned_in_order(defau
     0.556)."""
     from coverage import counts, prf
 
-    from align.ingest import document_from_text
-    from align.pipeline import align_documents
-
     case = mac_case(1, "cut 50/20, order kept")
-    alignment = align_documents(document_from_text("\n".join(case.src), "zh", presplit=True),
-                                document_from_text("\n".join(case.tgt), "en", presplit=True),
-                                default_encoder, mode="auto", words=False)
+    alignment = aligned(case, default_encoder)
     assert alignment.mode == "continuum"
     _, recall, f1, _, _ = prf(counts(case.gold, [(tuple(p.src), tuple(p.tgt))
                                                  for p in alignment.pairs]))
@@ -387,7 +382,7 @@ def test_half_of_a_split_linked_to_the_orphan_beside_it_moves_to_its_bead(defaul
     from coverage import counts, prf, unmatched
 
     case = mac_case(5, "news-like: keep 30%, cut 10%, shuffled")
-    pairs = aligned(case, default_encoder)
+    pairs = aligned(case, default_encoder).pairs
     orphans = unmatched(case.gold, 0)
     linked = [i for p in pairs if p.tgt for i in p.src if i in orphans]
     precision, recall = prf(counts(case.gold, [(tuple(p.src), tuple(p.tgt)) for p in pairs]))[:2]
