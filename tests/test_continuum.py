@@ -219,7 +219,8 @@ def case_counts(case, encoder, mode: str) -> np.ndarray:
     """Link and unmatched counts (``coverage.counts``) of ``mode`` on a made coverage case."""
     from coverage import counts
 
-    return counts(case.gold, [(tuple(p.src), tuple(p.tgt)) for p in aligned(case, encoder, mode).pairs])
+    pairs = aligned(case, encoder, mode).pairs
+    return counts(case.gold, [(tuple(p.src), tuple(p.tgt)) for p in pairs])
 
 
 def splits_found_whole(case, got: set[tuple[int, int]]) -> tuple[int, int]:
