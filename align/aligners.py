@@ -21,7 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from . import comparable, continuum, parallel
+from . import comparable, continuum, evidence, parallel
+from .agreement import TokenAgreement
 from .embed import Encoder, FusedEncoder, Progress
 from .errors import InputError
 from .model import Document, Pair
@@ -166,27 +167,33 @@ class ContinuumAligner(Aligner):
         super().__init__(params)
 
     def signature(self):
-        return {**super().signature(), "aligner": "auto", "single_weights": dict(COMPARABLE_WEIGHTS)}
+        return {**super().signature(), "aligner": "auto", "single_weights": dict(COMPARABLE_WEIGHTS),
+                "agreement": TokenAgreement.signature()}
 
     def view(self, doc, ids, vecs, encoder, progress, side):
         return parallel_windows(doc, ids, vecs, encoder, self.params.beads.max_side, progress, side)
 
     def extra(self, source, target, src_ids, tgt_ids, encoder):
         """Comparable mode's clause views of the sentences no block takes, made only when
-        asked: a translation leaves few, so its clauses are not embedded by the slow model."""
+        asked: a translation leaves few, so its clauses are not embedded by the slow model;
+        and the token agreement of coverage's lone links (the packaged e5, loaded when asked)."""
         single = ComparableAligner(self.params.single).encoder_for(encoder)
+        src_texts = [source.sentences[i].norm for i in src_ids]
+        tgt_texts = [target.sentences[j].norm for j in tgt_ids]
+        agreement = TokenAgreement(lambda: evidence.word_aligner_for(encoder).model,
+                                   src_texts, tgt_texts)
 
         def views(left_src: np.ndarray, left_tgt: np.ndarray):
-            texts = [source.sentences[i].norm for i in src_ids] + [target.sentences[j].norm for j in tgt_ids]
-            vecs = single.encode(texts)
+            vecs = single.encode(src_texts + tgt_texts)
             return (clause_view(source, src_ids, vecs[:len(src_ids)], single, self.params.single,
                                 only=left_src),
                     clause_view(target, tgt_ids, vecs[len(src_ids):], single, self.params.single,
                                 only=left_tgt))
-        return views
+        return views, agreement
 
     def beads(self, prepared):
-        beads, self.mode = continuum.align_continuum(*prepared.views, prepared.extra, self.params)
+        views, agreement = prepared.extra
+        beads, self.mode = continuum.align_continuum(*prepared.views, views, self.params, agreement)
         return beads
 
 

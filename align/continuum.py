@@ -53,10 +53,10 @@ in any order — plus isolated links. So:
    give a sentence another partner than its comparable-mode link is left out.
    Beads grow as in step 3: one link finds only one half of a split; and a
    split neither half of which is found alone is found as a pair of unmatched
-   neighbours (:func:`mined`). Where the pair reorders by paragraphs, a 1-1
-   link with no other link beside it must clear a higher bar
-   (:func:`corroborated`): a sentence whose counterpart was cut finds its best
-   match alone.
+   neighbours (:func:`mined`). A sentence whose counterpart was cut finds its
+   best match alone, so a 1-1 link with no other link beside it must agree
+   word by word with its partner (:mod:`align.agreement`), and where the pair
+   reorders by paragraphs clear a higher margin too (:func:`corroborated`).
 """
 
 from __future__ import annotations
@@ -66,14 +66,18 @@ import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .comparable import (ComparableParams, View, align_comparable, confidence,
-                         judge_by_pair_levels, link_margins, margins, mutual_links)
+                         judge_by_pair_levels, link_margins, margins, mutual_links, share_figure)
 from .jumps import Bead, align_jumps
 from .model import crossing
 from .parallel import ClauseSpans, ParallelParams, Windows, align_parallel
+
+if TYPE_CHECKING:
+    from .agreement import TokenAgreement
 
 Views = Callable[[np.ndarray, np.ndarray], tuple[View, View]]
 """Comparable mode's views of both sides, clauses embedded for the sentences masked in."""
@@ -353,13 +357,15 @@ def blocks(beads: list[Bead], gap: int) -> list[list[Bead]]:
 
 
 def align_continuum(src: Windows, tgt: Windows, views: Views,
-                    p: ContinuumParams = ContinuumParams()) -> tuple[list[Bead], str]:
+                    p: ContinuumParams = ContinuumParams(),
+                    agreement: TokenAgreement | None = None) -> tuple[list[Bead], str]:
     """Return beads ``[(src_ids, tgt_ids, confidence)]`` and the regime the pair showed:
     ``parallel`` (a translation: one pass), ``continuum`` (blocks, then the rest one
     link at a time) or ``comparable`` (coverage: one link at a time).
 
     ``views(left_src, left_tgt)`` gives comparable mode's views of both sides
-    with clauses embedded for the sentences no block holds (boolean masks).
+    with clauses embedded for the sentences no block holds (boolean masks);
+    ``agreement`` reads coverage's lone links token by token (:func:`corroborated`).
     """
     n, m = src.n, tgt.n
     first = align_parallel(src, tgt, p.beads)
@@ -375,7 +381,7 @@ def align_continuum(src: Windows, tgt: Windows, views: Views,
     if unsupported > p.coverage_gap and not (unsupported < 0.5 and shows_its_order(src, tgt, p)):
         every = views(np.ones(n, bool), np.ones(m, bool))
         beads = grown(*coverage(src, tgt, every, null, p), src, tgt, null, every, p)
-        beads = corroborated(mined(beads, src, tgt, null, p), every, p)
+        beads = corroborated(mined(beads, src, tgt, null, p), every, p, agreement)
         return judge_by_pair_levels(beads, *every, p.single), "comparable"
     p = dataclasses.replace(p, beads=gapped(p.beads, unsupported))
     matched = [b for b in align_parallel(src, tgt, p.beads) if b[0] and b[1]]
@@ -509,20 +515,29 @@ def coverage(src: Windows, tgt: Windows, every: tuple[View, View], null: NullMod
     return kept, undiluted(align_comparable(*every, p.single, used), src, tgt)
 
 
-def corroborated(beads: list[Bead], every: tuple[View, View], p: ContinuumParams) -> list[Bead]:
-    """Coverage's beads with every lone 1-1 link left unmatched unless it clears comparable
-    mode's bar by as much as a link corroborated by the clauses may fall short of it
-    (``threshold`` + (``threshold`` − ``mutual_threshold``): 1.09) — where the pair
-    reorders by paragraphs: most of its linked beads have another one beside them
-    (within ``block_gap`` sentences on both sides, in the same direction).
+def corroborated(beads: list[Bead], every: tuple[View, View], p: ContinuumParams,
+                 agreement: TokenAgreement | None = None) -> list[Bead]:
+    """Coverage's beads with a lone 1-1 link (no other linked bead within ``block_gap``
+    sentences on both sides, in the same direction) left unmatched when it lacks
+    what a right one has.
 
-    There a right link usually has company, and a sentence whose counterpart was
-    cut finds its best match alone: on MAC-Dev made into coverage (blocks of 1-4,
-    seed 0) 90 of the 131 lone links below 1.10 are wrong, 18 of the 124 with a
-    neighbour; from 1.15 up nearly every link is right either way. Coverage that
-    retells single sentences in its own order has lone right links: the
-    flagship's English (3 of its 9 links have company) holds four at margins
-    1.04-1.08. Larger beads stand: their members corroborate each other.
+    Where the pair reorders by paragraphs (most of its linked beads have company),
+    a right link usually has company, and a sentence whose counterpart was cut
+    finds its best match alone: on MAC-Dev made into coverage (blocks of 1-4, seed
+    0) 90 of the 131 lone links below margin 1.10 are wrong, 18 of the 124 with a
+    neighbour; from 1.15 up nearly every link is right either way. There a lone
+    link must clear comparable mode's bar by as much as a link corroborated by the
+    clauses may fall short of it (``threshold`` + (``threshold`` −
+    ``mutual_threshold``): 1.09). Coverage that retells single sentences in its
+    own order has lone right links: the flagship's English (3 of its 9 links have
+    company) holds four at margins 1.04-1.08.
+
+    Everywhere in coverage, a lone link must also agree token by token at least
+    halfway between the document's typical non-pair and pair
+    (:meth:`~align.agreement.TokenAgreement.below_pair_bar`), unless its sentences
+    state a figure in common (the flagship's attendance pair, whose English adds
+    40 countries and a theme to 1000多人, is below it). Larger beads stand: their
+    members corroborate each other.
     """
     mar = link_margins(*every, p.single.k)
     bar = 2 * p.single.threshold - p.single.mutual_threshold
@@ -543,14 +558,15 @@ def corroborated(beads: list[Bead], every: tuple[View, View], p: ContinuumParams
     linked = [bool(s and t) for s, t, _ in beads]
     lone = [bool(s and t) and not (beside(min(s), min(t)) or beside(max(s), max(t)))
             for s, t, _ in beads]
-    if 2 * (sum(linked) - sum(lone)) <= sum(linked):
-        return beads
+    by_paragraphs = 2 * (sum(linked) - sum(lone)) > sum(linked)
+    single = [k for k, (s, t, _) in enumerate(beads) if lone[k] and len(s) == 1 and len(t) == 1]
+    links = [(beads[k][0][0], beads[k][1][0]) for k in single]
+    unlike = agreement.below_pair_bar(links, mar) if agreement else [False] * len(links)
+    weak = {k for k, (i, j), low in zip(single, links, unlike)
+            if (by_paragraphs and mar[i, j] < bar) or (low and not share_figure(*every, i, j))}
     out: list[Bead] = []
-    for (s, t, c), alone in zip(beads, lone):
-        if alone and len(s) == 1 and len(t) == 1 and mar[s[0], t[0]] < bar:
-            out += [(s, [], 1 - c), ([], t, 1 - c)]
-        else:
-            out.append((s, t, c))
+    for k, (s, t, c) in enumerate(beads):
+        out += [(s, [], 1 - c), ([], t, 1 - c)] if k in weak else [(s, t, c)]
     return out
 
 

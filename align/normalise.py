@@ -26,6 +26,8 @@ from align.model import Flag, is_chinese
 # ranges rather than \p{Han} because the standard re module has no scripts.
 HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 HAN_CHAR = re.compile(f"[{HAN}]")
+WORD_CHAR = re.compile(rf"[{HAN}\w]")
+"""A character that can carry content (a Han character, letter or digit), not punctuation."""
 
 # --- pinyin annotations -----------------------------------------------------
 

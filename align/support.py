@@ -30,13 +30,12 @@ aligner's layer, averaged over ``window`` content words either side),
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from .claims import ONLY_IN
 from .embed import Encoder, Progress
 from .model import Alignment, Document, Flag, Pair, is_chinese
-from .normalise import HAN
+from .normalise import WORD_CHAR
 from .segment import clause_bounds
 
 KIND = "unsupported"
@@ -65,7 +64,6 @@ ZH_FUNCTION_WORDS = frozenset("""
 他们 她们 它们 自己 所 所以 因为 但 但是 如果 虽然 可以 要 会 能 让 使 给 由 到 吗 呢 吧 啊 呀 么 什么
 怎么 没有 不 没 有 已 已经 正在 更 最 非常 一 一些 各 每 这样 那样 如此 一样 之后 以后 之前 以来 时
 """.split())
-_CONTENT = re.compile(rf"[{HAN}\w]")
 
 
 @dataclass(frozen=True)
@@ -84,7 +82,7 @@ class Settings:
 
 def is_content(word: str, lang: str) -> bool:
     """A word that can carry a claim: letters or digits, not a function word."""
-    if not _CONTENT.search(word):
+    if not WORD_CHAR.search(word):
         return False
     stop = ZH_FUNCTION_WORDS if is_chinese(lang) else EN_FUNCTION_WORDS
     return word.lower() not in stop
@@ -126,7 +124,7 @@ def clause_spans(text: str, tokens: list[tuple[int, int]], lang: str) -> list[tu
     first to its last word, if it has a content word; none when the sentence does not split."""
     out = []
     for a, b in clause_bounds(text):
-        words = [t for t in tokens if a <= t[0] and t[1] <= b and _CONTENT.search(text[slice(*t)])]
+        words = [t for t in tokens if a <= t[0] and t[1] <= b and WORD_CHAR.search(text[slice(*t)])]
         if any(is_content(text[slice(*t)], lang) for t in words):
             out.append((words[0][0], words[-1][1]))
     return out
