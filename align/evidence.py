@@ -12,6 +12,8 @@ sentence boundary), and its links are mapped back to sentence and word.
 
 from __future__ import annotations
 
+import functools
+
 from .e5_torch import E5Torch
 from .model import Alignment, Document
 from .words import Sentence as Words
@@ -31,9 +33,17 @@ def _words(doc: Document, ids: list[int]) -> tuple[Words, list[tuple[int, int]]]
     return Words(text, spans), owners
 
 
+@functools.cache
+def _packaged_e5() -> E5Torch:
+    """The packaged e5 for an encoder that has none of its own (a sentence-transformers
+    model), loaded once per process: the word links and coverage's token agreement of
+    every pair read it, and a batch aligns many pairs."""
+    return E5Torch()
+
+
 def word_aligner_for(encoder) -> WordAligner:
     """A word aligner on the e5 model the sentence encoder already loaded, if it has one
-    (directly, cached or as a member of a fusion); else on a newly loaded one."""
+    (directly, cached or as a member of a fusion); else on the packaged one."""
     stack = [encoder]
     while stack:
         enc = stack.pop()
@@ -41,7 +51,7 @@ def word_aligner_for(encoder) -> WordAligner:
             return WordAligner(enc.model)
         stack += [getattr(enc, "inner", None)] + [m for m, _ in getattr(enc, "_members", [])]
         stack = [e for e in stack if e is not None]
-    return WordAligner()
+    return WordAligner(_packaged_e5())
 
 
 def add_word_links(alignment: Alignment, aligner: WordAligner | None = None) -> Alignment:
