@@ -20,7 +20,10 @@ links, 328 right), right and wrong links separate with AUC 0.85 at layer 10
 of 0.635); see docs/development.md.
 
 Like :func:`align.comparable.pair_bar`, the bar is the document's own: halfway
-between the agreement of a typical non-pair and of a typical pair.
+between the agreement of a typical non-pair and of a typical pair. For a
+Chinese–English pair a link must also clear the same bar on a dictionary's
+reading (:mod:`align.lexicon`), which the models' shared sense of a scene does
+not sway.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ import numpy as np
 
 from .comparable import mutual_links
 from .e5_torch import E5Torch
+from .lexicon import Lexicon
 from .normalise import WORD_CHAR
 
 LAYER = 10
@@ -43,15 +47,18 @@ class TokenAgreement:
     """Agreement of sentence pairs of one document pair; token states are computed
     for the sentences asked about only, in one pass per question, and kept."""
 
-    def __init__(self, model: Callable[[], E5Torch], src: Sequence[str], tgt: Sequence[str]) -> None:
+    def __init__(self, model: Callable[[], E5Torch], src: Sequence[str], tgt: Sequence[str],
+                 lexicon: Lexicon | None = None) -> None:
         self._load, self._model = model, None
         self.texts = (list(src), list(tgt))
+        self.lexicon = lexicon
         self._states: tuple[dict[int, np.ndarray], dict[int, np.ndarray]] = ({}, {})
 
     @staticmethod
     def signature() -> str:
         """What the output records of this evidence."""
-        return f"e5-small|layer:{LAYER}|better share|bar:halfway"
+        return (f"e5-small|layer:{LAYER}|better share|bar:halfway"
+                f"|zh-en also {Lexicon.signature()}")
 
     def _need(self, links: list[tuple[int, int]]) -> None:
         want = [(side, k) for side in (0, 1) for k in sorted({link[side] for link in links})
@@ -81,7 +88,8 @@ class TokenAgreement:
 
     def below_pair_bar(self, links: list[tuple[int, int]], mar: np.ndarray) -> list[bool]:
         """Whether each link agrees less than halfway between a typical non-pair and a
-        typical pair of this document.
+        typical pair of this document, token by token or (given a lexicon) by the
+        dictionary.
 
         The typical pair is the median over mutual-best links of the margins ``mar``
         (mostly pairs; up to ``SAMPLE``, evenly spread); the typical non-pair the
@@ -96,5 +104,7 @@ class TokenAgreement:
         half = len(pairs) // 2
         non_pairs = [(pairs[k][0], pairs[(k + half) % len(pairs)][1]) for k in range(len(pairs))]
         self._need(links + pairs + non_pairs)
-        bar = (np.median(self.scores(non_pairs)) + np.median(self.scores(pairs))) / 2
-        return [bool(s < bar) for s in self.scores(links)]
+        below = np.zeros(len(links), bool)
+        for score in (self.scores, self.lexicon.scores) if self.lexicon else (self.scores,):
+            below |= score(links) < (np.median(score(non_pairs)) + np.median(score(pairs))) / 2
+        return below.tolist()

@@ -23,6 +23,7 @@ import numpy as np
 
 from . import comparable, continuum, evidence, parallel
 from .agreement import TokenAgreement
+from .lexicon import Lexicon
 from .embed import Encoder, FusedEncoder, Progress
 from .errors import InputError
 from .model import Document, Pair
@@ -181,7 +182,8 @@ class ContinuumAligner(Aligner):
         src_texts = [source.sentences[i].norm for i in src_ids]
         tgt_texts = [target.sentences[j].norm for j in tgt_ids]
         agreement = TokenAgreement(lambda: evidence.word_aligner_for(encoder).model,
-                                   src_texts, tgt_texts)
+                                   src_texts, tgt_texts,
+                                   Lexicon.for_pair(src_texts, tgt_texts, source.lang, target.lang))
 
         def views(left_src: np.ndarray, left_tgt: np.ndarray):
             vecs = single.encode(src_texts + tgt_texts)

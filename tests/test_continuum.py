@@ -360,12 +360,13 @@ def test_a_lone_link_whose_words_do_not_agree_is_left_unmatched(default_encoder)
     """MAC-Dev chapter 003 made news-like (the English keeps 30 % of the chapter, shuffled):
     most Chinese sentences lost their English and find a best match elsewhere in the same
     scene, alone. Token by token such a pair agrees less than the chapter's pairs do: link
-    precision 0.541 → 0.605 with recall unchanged (0.377)."""
+    precision 0.541 → 0.605 with recall unchanged (0.377); by CC-CEDICT's reading too (0.1.17):
+    0.634, recall 0.369."""
     from coverage import prf
 
     precision, recall, _, _, _ = prf(case_counts(
         mac_case(2, "news-like: keep 30%, cut 10%, shuffled"), default_encoder, "auto"))
-    assert precision >= 0.59 and recall >= 0.37, (precision, recall)
+    assert precision >= 0.62 and recall >= 0.36, (precision, recall)
 
 
 @pytest.mark.skipif(not GOLD.is_dir(),

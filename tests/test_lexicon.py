@@ -1,0 +1,56 @@
+"""Dictionary agreement of Chinese–English sentence pairs (align/lexicon.py), with CC-CEDICT."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from align.evaluate import read_beads
+from align.ingest import load_document
+from align.lexicon import Lexicon
+
+CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+
+
+@pytest.fixture(scope="module")
+def flagship():
+    """The flagship's matchable sentences (normalised) and its gold links among them."""
+    source = load_document(CORPUS / "001_6e67b410ee902a66.txt", "zh")
+    target = load_document(CORPUS / "003_3cceb59c81ded892.txt", "en")
+    src_ids = [s.id for s in source.sentences if s.matchable]
+    tgt_ids = [s.id for s in target.sentences if s.matchable]
+    gold = [(src_ids.index(s[0]), tgt_ids.index(t[0]))
+            for s, t in read_beads(CORPUS / "gold" / "waic2025.align") if s and t]
+    return ([source.sentences[i].norm for i in src_ids],
+            [target.sentences[j].norm for j in tgt_ids], gold)
+
+
+def test_the_dictionary_backs_a_pair_more_than_its_sentences_with_others(flagship):
+    src, tgt, gold = flagship
+    lexicon = Lexicon.for_pair(src, tgt, "zh", "en")
+    for shift in (1, 2, 3):
+        wrong = lexicon.scores([(i, (j + shift) % len(tgt)) for i, j in gold])
+        right = lexicon.scores(gold)
+        assert (right > wrong).sum() >= 8, (shift, right.round(2), wrong.round(2))
+    assert lexicon.scores(gold).mean() > 0.4
+
+
+def test_either_side_may_be_the_chinese_one(flagship):
+    src, tgt, gold = flagship
+    zh_en = Lexicon.for_pair(src, tgt, "zh-Hant", "en").scores(gold)
+    en_zh = Lexicon.for_pair(tgt, src, "EN", "zh").scores([(j, i) for i, j in gold])
+    assert zh_en.tolist() == en_zh.tolist()
+
+
+def test_a_name_is_found_by_its_pinyin():
+    """陈清扬 is not a dictionary word: its pinyin is the English name."""
+    zh = ["我在山上等陈清扬。"]
+    named = Lexicon.for_pair(zh, ["I wait for Chen Qingyang on the hill."], "zh", "en")
+    unnamed = Lexicon.for_pair(zh, ["I wait for her on the hill."], "zh", "en")
+    assert named.scores([(0, 0)])[0] > unnamed.scores([(0, 0)])[0] > 0
+
+
+def test_only_a_chinese_english_pair_has_a_lexicon():
+    assert Lexicon.for_pair(["Guten Tag."], ["Bonjour."], "de", "fr") is None
+    assert Lexicon.for_pair(["你好。"], ["你好。"], "zh", "zh") is None
