@@ -86,6 +86,16 @@ class TokenAgreement:
             out[n] = max(sim.max(axis=1).mean(), sim.max(axis=0).mean()) if sim.size else 0.0
         return out
 
+    def _sample(self, mar: np.ndarray) -> tuple[list, list] | None:
+        """The document's typical pairs and non-pairs (see :meth:`below_pair_bar`)."""
+        mutual = sorted(mutual_links(mar)) if mar.size else []
+        if len(mutual) < 2:
+            return None
+        spread = np.linspace(0, len(mutual) - 1, min(SAMPLE, len(mutual))).astype(int)
+        pairs = [mutual[k] for k in spread]
+        half = len(pairs) // 2
+        return pairs, [(pairs[k][0], pairs[(k + half) % len(pairs)][1]) for k in range(len(pairs))]
+
     def below_pair_bar(self, links: list[tuple[int, int]], mar: np.ndarray) -> list[bool]:
         """Whether each link agrees less than halfway between a typical non-pair and a
         typical pair of this document, token by token or (given a lexicon) by the
@@ -96,15 +106,25 @@ class TokenAgreement:
         median over the same sentences paired half the list away (the same story,
         another place in it). All False when fewer than two links are mutual best.
         """
-        mutual = sorted(mutual_links(mar)) if mar.size else []
-        if len(mutual) < 2 or not links:
+        sample = self._sample(mar)
+        if sample is None or not links:
             return [False] * len(links)
-        spread = np.linspace(0, len(mutual) - 1, min(SAMPLE, len(mutual))).astype(int)
-        pairs = [mutual[k] for k in spread]
-        half = len(pairs) // 2
-        non_pairs = [(pairs[k][0], pairs[(k + half) % len(pairs)][1]) for k in range(len(pairs))]
+        pairs, non_pairs = sample
         self._need(links + pairs + non_pairs)
         below = np.zeros(len(links), bool)
         for score in (self.scores, self.lexicon.scores) if self.lexicon else (self.scores,):
             below |= score(links) < (np.median(score(non_pairs)) + np.median(score(pairs))) / 2
         return below.tolist()
+
+    def unbacked(self, members: list[tuple[int, list[int]]], mar: np.ndarray) -> list[bool]:
+        """For each (Chinese sentence, the English sentences of its bead): whether the
+        dictionary finds less of the sentence's words there than halfway between the
+        document's typical non-pair and pair (:meth:`below_pair_bar`'s, on the Chinese
+        share alone). All False without a lexicon."""
+        sample = self._sample(mar) if self.lexicon else None
+        if sample is None or not members:
+            return [False] * len(members)
+        z = self.lexicon.chinese_side
+        level = [np.median(self.lexicon.said([(link[z], [link[1 - z]]) for link in links]))
+                 for links in sample]
+        return (self.lexicon.said(members) < sum(level) / 2).tolist()

@@ -380,8 +380,12 @@ def align_continuum(src: Windows, tgt: Windows, views: Views,
         return first, "parallel"
     if unsupported > p.coverage_gap and not (unsupported < 0.5 and shows_its_order(src, tgt, p)):
         every = views(np.ones(n, bool), np.ones(m, bool))
+        mar = link_margins(*every, p.single.k)
         beads = grown(*coverage(src, tgt, every, null, p), src, tgt, null, every, p)
-        beads = corroborated(mined(beads, src, tgt, null, p), every, p, agreement)
+        beads = mined(beads, src, tgt, null, p)
+        if agreement:
+            beads = backed(beads, mar, agreement)
+        beads = corroborated(beads, every, p, mar, agreement)
         return judge_by_pair_levels(beads, *every, p.single), "comparable"
     p = dataclasses.replace(p, beads=gapped(p.beads, unsupported))
     matched = [b for b in align_parallel(src, tgt, p.beads) if b[0] and b[1]]
@@ -516,7 +520,7 @@ def coverage(src: Windows, tgt: Windows, every: tuple[View, View], null: NullMod
 
 
 def corroborated(beads: list[Bead], every: tuple[View, View], p: ContinuumParams,
-                 agreement: TokenAgreement | None = None) -> list[Bead]:
+                 mar: np.ndarray, agreement: TokenAgreement | None = None) -> list[Bead]:
     """Coverage's beads with a lone 1-1 link (no other linked bead within ``block_gap``
     sentences on both sides, in the same direction) left unmatched when it lacks
     what a right one has.
@@ -537,9 +541,9 @@ def corroborated(beads: list[Bead], every: tuple[View, View], p: ContinuumParams
     (:meth:`~align.agreement.TokenAgreement.below_pair_bar`), unless its sentences
     state a figure in common (the flagship's attendance pair, whose English adds
     40 countries and a theme to 1000多人, is below it). Larger beads stand: their
-    members corroborate each other.
+    members corroborate each other (and :func:`backed` has asked the dictionary of their
+    Chinese ones).
     """
-    mar = link_margins(*every, p.single.k)
     bar = 2 * p.single.threshold - p.single.mutual_threshold
     starts: dict[int, list[list[int]]] = {}  # a linked bead's target sentences by its first source
     ends: dict[int, list[list[int]]] = {}
@@ -567,6 +571,40 @@ def corroborated(beads: list[Bead], every: tuple[View, View], p: ContinuumParams
     out: list[Bead] = []
     for k, (s, t, c) in enumerate(beads):
         out += [(s, [], 1 - c), ([], t, 1 - c)] if k in weak else [(s, t, c)]
+    return out
+
+
+def backed(beads: list[Bead], mar: np.ndarray, agreement: TokenAgreement) -> list[Bead]:
+    """Coverage's beads without the Chinese members the dictionary does not back.
+
+    A bead with several Chinese sentences is often one sentence and its right English
+    plus a neighbour whose English was cut, taken in beside it (the same scene).
+    :meth:`~align.agreement.TokenAgreement.unbacked` asks of each Chinese member how
+    much of it the bead's English says by CC-CEDICT; one that says less than halfway
+    between the document's typical non-pair and pair leaves the bead, unmatched. Only
+    the Chinese side is asked: a Chinese word's senses are the dictionary's own list,
+    while an English split half (a translator's added words) is backed far less often
+    — see docs/development.md.
+    """
+    z = agreement.lexicon.chinese_side if agreement.lexicon else 0
+    members = [(k, c) for k, bead in enumerate(beads)
+               if bead[1 - z] and len(bead[z]) > 1 for c in bead[z]]
+    low = agreement.unbacked([(c, beads[k][1 - z]) for k, c in members], mar)
+    drop = {member for member, unbacked in zip(members, low) if unbacked}
+
+    def alone(side: int, i: int, conf: float) -> Bead:
+        return ([i], [], conf) if side == 0 else ([], [i], conf)
+    out: list[Bead] = []
+    for k, bead in enumerate(beads):
+        gone = [i for i in bead[z] if (k, i) in drop]
+        kept = [i for i in bead[z] if (k, i) not in drop]
+        out += [alone(z, i, 1 - bead[2]) for i in gone]
+        if not gone:
+            out.append(bead)
+        elif not kept:  # no Chinese member left: its English is unmatched too
+            out += [alone(1 - z, j, 1 - bead[2]) for j in bead[1 - z]]
+        else:
+            out.append((kept, bead[1], bead[2]) if z == 0 else (bead[0], kept, bead[2]))
     return out
 
 

@@ -394,7 +394,9 @@ def test_half_of_a_split_linked_to_the_orphan_beside_it_moves_to_its_bead(defaul
     of the neighbour's split rendering can be its mutual best match: a wrong link no margin
     tells from a right one. The half would join the neighbour's bead and matches one of its
     clause runs better than the orphan, so it moves there and the orphan is left unmatched
-    (0.1.12: 13 orphans linked, link precision 0.808, recall 0.766; now 9, 0.863, 0.818)."""
+    (0.1.12: 13 orphans linked, link precision 0.808, recall 0.766; 0.1.13 9, 0.863, 0.818).
+    Since 0.1.17 an orphan taken into a neighbour's bead leaves it when CC-CEDICT finds less
+    of it in the bead's English than of a typical pair: 3, 0.938, 0.792."""
     from coverage import counts, prf, unmatched
 
     case = mac_case(5, "news-like: keep 30%, cut 10%, shuffled")
@@ -403,7 +405,7 @@ def test_half_of_a_split_linked_to_the_orphan_beside_it_moves_to_its_bead(defaul
     linked = [i for p in pairs if p.tgt for i in p.src if i in orphans]
     precision, recall = prf(counts(case.gold, [(tuple(p.src), tuple(p.tgt)) for p in pairs]))[:2]
     assert len(orphans) == 128
-    assert len(linked) <= 10 and precision >= 0.84 and recall >= 0.8, (linked, precision, recall)
+    assert len(linked) <= 5 and precision >= 0.91 and recall >= 0.78, (linked, precision, recall)
 
 
 @pytest.mark.skipif(not GOLD.is_dir(),
@@ -413,11 +415,12 @@ def test_a_split_neither_half_of_which_is_found_alone_is_found_as_a_pair(default
     rest in shuffled blocks of 1-4 beads: 62 Chinese sentences its translator split. When
     neither half is the sentence's best match one link at a time finds neither; read
     together, the two unmatched halves are its best match and it theirs (0.1.13 before
-    mining them: 12 found whole, link precision 0.546, recall 0.319; now 15, 0.574, 0.358)."""
+    mining them: 12 found whole, link precision 0.546, recall 0.319; then 15, 0.574, 0.358;
+    0.1.17, lone links and Chinese members also judged by CC-CEDICT: 15, 0.626, 0.335)."""
     split, whole, precision, recall = split_figures(mac_case(1, "cut 35/15, blocks 1-4 shuffled"),
                                                     default_encoder)
     assert split == 62
-    assert whole >= 14 and recall >= 0.35 and precision >= 0.56, (whole, recall, precision)
+    assert whole >= 14 and recall >= 0.33 and precision >= 0.6, (whole, recall, precision)
 
 
 NEWS = ROOT.parent / "shared" / "gold" / "zh-en-words"

@@ -54,3 +54,25 @@ def test_a_name_is_found_by_its_pinyin():
 def test_only_a_chinese_english_pair_has_a_lexicon():
     assert Lexicon.for_pair(["Guten Tag."], ["Bonjour."], "de", "fr") is None
     assert Lexicon.for_pair(["你好。"], ["你好。"], "zh", "zh") is None
+
+
+def test_a_chinese_member_the_dictionary_does_not_back_leaves_its_bead():
+    """Coverage's member test (continuum.backed): a Chinese sentence taken into a bead
+    beside its neighbour, whose English the bead does not hold, leaves it; a bead left
+    with no Chinese member leaves its English unmatched too; English-only beads stay."""
+    import numpy as np
+
+    from align.agreement import TokenAgreement
+    from align.continuum import backed
+
+    zh = ["我在山上等陈清扬。", "她承认打我不对。", "那天晚上下雨了。"]
+    en = ["I wait for Chen Qingyang on the hill.", "She admitted it was wrong to hit me.",
+          "It rained that night."]
+    agreement = TokenAgreement(lambda: None, zh, en, Lexicon.for_pair(zh, en, "zh", "en"))
+    mar = np.eye(3) + 1.0  # the document's pairs are the diagonal
+    assert backed([([0, 1], [0], 0.8), ([2], [2], 0.9), ([], [1], 0.7)], mar, agreement) == [
+        ([1], [], 1 - 0.8), ([0], [0], 0.8), ([2], [2], 0.9), ([], [1], 0.7)]
+    assert backed([([1, 2], [0], 0.8)], mar, agreement) == [
+        ([1], [], 1 - 0.8), ([2], [], 1 - 0.8), ([], [0], 1 - 0.8)]
+    english_first = TokenAgreement(lambda: None, en, zh, Lexicon.for_pair(en, zh, "en", "zh"))
+    assert backed([([0], [0, 1], 0.8)], mar, english_first) == [([], [1], 1 - 0.8), ([0], [0], 0.8)]
