@@ -20,7 +20,8 @@ letters 0.76 — and token agreement, which had already judged them, 0.63. The
 Chinese share alone also judges a larger coverage bead's Chinese members
 (:func:`align.continuum.backed`). Where the order is kept the dictionary adds
 nothing to token agreement (lone links: AUC 0.75 against 0.85), so it is used
-only in coverage.
+there only word by word: :func:`backed_words` tells the unsupported-span pass
+(:mod:`align.support`) which words the other side says.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .model import is_chinese, primary_language
-from .normalise import HAN_CHAR
+from .normalise import HAN_CHAR, to_simplified
 
 STEM = 5
 """Letters of an English word that are compared."""
@@ -73,6 +74,35 @@ def _dictionary() -> tuple[dict[str, frozenset[str]], dict[str, str]]:
             pinyin.setdefault(word, re.sub(r"\d", "", entry["pinyin"].split()[0].lower())
                               .replace("u:", "u"))
     return {w: frozenset(s) for w, s in senses.items()}, pinyin
+
+
+def _senses(word: str) -> frozenset[str]:
+    """Stems of a Simplified Chinese word's senses; a word CEDICT lacks says what its
+    characters say."""
+    senses = _dictionary()[0]
+    found = senses.get(word)
+    return frozenset().union(*(senses.get(ch, ()) for ch in word)) if found is None else found
+
+
+def backed_words(text: str, tokens: Sequence[tuple[int, int]], lang: str, other: str,
+                 other_lang: str) -> set[int]:
+    """Indices of the words (``tokens``: spans into ``text``) that CC-CEDICT finds said in
+    ``other``: a Chinese word one of whose senses is a word of the English, an English
+    word that is a sense of one of the Chinese words. Empty unless the two languages are
+    Chinese and English."""
+    if is_chinese(lang) and primary_language(other_lang) == "en":
+        english = _stems(other)
+        simplified = to_simplified(text)  # character by character almost always
+        text = simplified if len(simplified) == len(text) else text
+        return {k for k, (a, b) in enumerate(tokens) if _senses(text[a:b]) & english}
+    if primary_language(lang) == "en" and is_chinese(other_lang):
+        import jieba
+
+        jieba.setLogLevel(60)
+        senses = set().union(*(_senses(w) for w in jieba.cut(to_simplified(other))
+                               if HAN_CHAR.search(w)))
+        return {k for k, (a, b) in enumerate(tokens) if _stems(text[a:b]) & senses}
+    return set()
 
 
 class Lexicon:

@@ -9,9 +9,11 @@ countries and international organizations" to a sentence whose Chinese says only
   unsupported words are merged into spans; function words and punctuation join
   a span but never make one alone, and a figure the claims step already flags as
   one-sided (:mod:`align.claims`) counts as unsupported too (its word may well be
-  linked, to a different figure). Every clause (the sentence cut at commas,
-  semicolons, colons) is a candidate as well: translators and reporters add and
-  drop whole clauses.
+  linked, to a different figure). For Chinese–English a word that CC-CEDICT finds
+  said on the other side (:func:`align.lexicon.backed_words`: 開幕式 ↔ "opening
+  ceremony") is supported as surely as by a perfect link. Every clause (the
+  sentence cut at commas, semicolons, colons) is a candidate as well: translators
+  and reporters add and drop whole clauses.
 - *whether*: a candidate is flagged only when the pair matches better without
   it — the same rule that leaves an omitted sentence out of its neighbour's bead
   (:func:`align.continuum.dilutes`), one level down. Removing a stretch the
@@ -25,7 +27,9 @@ pairs (``bench/bench_unsupported.py``, which prints the leave-one-document-out
 figures): ``bar`` (the cosine a word's best link must reach at the word
 aligner's layer, averaged over ``window`` content words either side),
 ``min_words`` (unsupported content words a word span needs) and ``dilution``
-(how much closer, in cosine, the pair must be without the stretch).
+(how much closer, in cosine, the pair must be without the stretch). The
+dictionary (``dictionary``) was added after them and left them as they were: the
+default's character F1 0.715 → 0.735, untouched pairs flagged 0.308 → 0.286.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from dataclasses import dataclass
 
 from .claims import ONLY_IN
 from .embed import Encoder, Progress
+from .lexicon import backed_words
 from .model import Alignment, Document, Flag, Pair, is_chinese
 from .normalise import WORD_CHAR
 from .segment import clause_bounds
@@ -68,16 +73,19 @@ ZH_FUNCTION_WORDS = frozenset("""
 
 @dataclass(frozen=True)
 class Settings:
-    """The four calibrated numbers (see the module docstring)."""
+    """The four calibrated numbers, and whether a dictionary's word (see the module
+    docstring) counts as support."""
 
     bar: float = BAR
     window: int = WINDOW
     min_words: int = MIN_WORDS
     dilution: float = DILUTION
+    dictionary: bool = True
 
     def signature(self) -> str:
+        dictionary = "cc-cedict" if self.dictionary else "none"
         return (f"bar:{self.bar}|window:{self.window}|min_words:{self.min_words}"
-                f"|dilution:{self.dilution}")
+                f"|dilution:{self.dilution}|dictionary:{dictionary}")
 
 
 def is_content(word: str, lang: str) -> bool:
@@ -178,6 +186,12 @@ def candidates(pair: Pair, source: Document, target: Document, settings: Setting
             if not sentence.matchable or not sentence.tokens:
                 continue
             support = _support(pair, side, sid, len(sentence.tokens))
+            if settings.dictionary:
+                other_doc, other_ids = (target, pair.tgt) if side == "src" else (source, pair.src)
+                other = other_doc.joiner.join(other_doc.sentences[i].text for i in other_ids)
+                for k in backed_words(sentence.text, sentence.tokens, doc.lang, other,
+                                      other_doc.lang):
+                    support[k] = 1.0
             forced = _one_sided_figures(pair, side, sid, sentence.tokens)
             for k in forced:
                 support[k] = -1.0

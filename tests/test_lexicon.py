@@ -8,7 +8,8 @@ import pytest
 
 from align.evaluate import read_beads
 from align.ingest import load_document
-from align.lexicon import Lexicon
+from align.lexicon import Lexicon, backed_words
+from align.words import Sentence
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 
@@ -76,3 +77,21 @@ def test_a_chinese_member_the_dictionary_does_not_back_leaves_its_bead():
         ([1], [], 1 - 0.8), ([2], [], 1 - 0.8), ([], [0], 1 - 0.8)]
     english_first = TokenAgreement(lambda: None, en, zh, Lexicon.for_pair(en, zh, "en", "zh"))
     assert backed([([0], [0, 1], 0.8)], mar, english_first) == [([], [1], 1 - 0.8), ([0], [0], 0.8)]
+
+
+def test_words_the_dictionary_finds_said_on_the_other_side():
+    """The flagship's attendance pair (zh 26, en 3): 出席 / 代表 / 開幕式 are said in the
+    English and "representatives", "attended", "ceremony" in the Chinese (Traditional
+    script read as Simplified); "upwards of 40 countries" is not."""
+    zh = "國內外嘉賓及人工智能產學研領域代表1000多人出席大會開幕式。"
+    en = ("More than 1,000 high-level representatives from upwards of 40 countries and "
+          "international organizations attended the opening ceremony of the three-day event.")
+    zh_words, en_words = Sentence.from_text(zh, "zh").spans, Sentence.from_text(en, "en").spans
+    said = {zh[a:b] for k, (a, b) in enumerate(zh_words)
+            if k in backed_words(zh, zh_words, "zh-Hant", en, "en")}
+    assert {"代表", "出席", "開幕式"} <= said and "嘉賓" not in said
+    said = {en[a:b] for k, (a, b) in enumerate(en_words)
+            if k in backed_words(en, en_words, "en", zh, "zh")}
+    assert {"representatives", "attended", "ceremony"} <= said
+    assert not said & {"upwards", "countries", "three-day", "event"}
+    assert backed_words("Guten Tag", [(0, 5)], "de", "Bonjour", "fr") == set()
