@@ -64,6 +64,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -386,6 +387,8 @@ def align_continuum(src: Windows, tgt: Windows, views: Views,
         if agreement:
             beads = backed(beads, mar, agreement)
         beads = corroborated(beads, every, p, mar, agreement)
+        if agreement:
+            beads = continued(beads, mar, p, agreement)
         return judge_by_pair_levels(beads, *every, p.single), "comparable"
     p = dataclasses.replace(p, beads=gapped(p.beads, unsupported))
     matched = [b for b in align_parallel(src, tgt, p.beads) if b[0] and b[1]]
@@ -606,6 +609,30 @@ def backed(beads: list[Bead], mar: np.ndarray, agreement: TokenAgreement) -> lis
         else:
             out.append((kept, bead[1], bead[2]) if z == 0 else (bead[0], kept, bead[2]))
     return out
+
+
+def continued(beads: list[Bead], mar: np.ndarray, p: ContinuumParams,
+              agreement: TokenAgreement) -> list[Bead]:
+    """Coverage's runs continued by a step: a sentence left unmatched just after (or
+    before) a linked one, on both sides, is linked to its fellow when the two agree at
+    least halfway between the document's typical non-pair and pair on every reading
+    :meth:`~align.agreement.TokenAgreement.below_pair_bar` has (tokens; for
+    Chinese–English the dictionary too).
+
+    Coverage keeps paragraphs in order, so the pair beside a link is often a pair whose
+    margin did not stand out (a short line, a free rendering). A sentence two links would
+    continue to different fellows is left alone. See docs/development.md.
+    """
+    free = _unmatched(beads)
+    linked = {(i, j) for s, t, _ in beads if s and t for i in s for j in t}
+    steps = sorted({(i + d, j + d) for i, j in linked for d in (-1, 1)
+                    if i + d in free[0] and j + d in free[1]})
+    uses = Counter(i for i, _ in steps), Counter(j for _, j in steps)
+    steps = [(i, j) for i, j in steps if uses[0][i] == 1 and uses[1][j] == 1]
+    found = [([i], [j], float(confidence(mar[i, j], p.single, p.single.mutual_threshold)))
+             for (i, j), low in zip(steps, agreement.below_pair_bar(steps, mar)) if not low]
+    taken = [{b[0][0] for b in found}, {b[1][0] for b in found}]
+    return [b for b in beads if not ({*b[0]} & taken[0] or {*b[1]} & taken[1])] + found
 
 
 def grown(held: list[Bead], links: list[Bead], src: Windows, tgt: Windows, null: NullModel,

@@ -68,3 +68,28 @@ def test_with_the_dictionary_every_wrong_pairing_falls_below(flagship_agreement)
     assert all(both.below_pair_bar(shifted, mar))
     below = [tgt[j][:40] for (i, j), low in zip(gold, both.below_pair_bar(gold, mar)) if low]
     assert len(below) == 2 and any("risks and challenges" in t for t in below), below
+
+
+def test_coverage_continues_a_run_by_a_pair_that_agrees():
+    """continuum.continued: the sentences left unmatched just after a link on both sides
+    are linked when they agree at least halfway on tokens and the dictionary (zh 1 ↔ en 1),
+    not when they do not (zh 3, a fishing trip, ↔ en 3, the price of rice); a sentence two
+    links would continue to different fellows is left alone."""
+    from align.continuum import ContinuumParams, continued
+    from align.e5_torch import E5Torch
+
+    zh = ["我在山上等陈清扬。", "她承认打我不对。", "那天晚上下雨了。", "我们去河边钓鱼。",
+          "他把信放在桌子上就走了。"]
+    en = ["I waited for Chen Qingyang on the hill.", "She admitted it was wrong to hit me.",
+          "It rained that night.", "The price of rice went up in town.",
+          "He put the letter on the table and left."]
+    model = E5Torch()
+    mar = margins(model.encode(zh) @ model.encode(en).T, 4)
+    both = TokenAgreement(lambda: model, zh, en, Lexicon.for_pair(zh, en, "zh", "en"))
+    run = [([0], [0], 0.9), ([1], [], 0.6), ([], [1], 0.6), ([2], [2], 0.9), ([3], [], 0.6),
+           ([], [3], 0.6), ([4], [4], 0.9)]
+    out = continued(run, mar, ContinuumParams(), both)
+    assert [b[:2] for b in out if b[0] and b[1]] == [([0], [0]), ([2], [2]), ([4], [4]), ([1], [1])]
+    assert ([3], [], 0.6) in out and ([], [3], 0.6) in out
+    forked = [([0], [0], 0.9), ([1], [], 0.6), ([], [1], 0.6), ([], [2], 0.6), ([2], [3], 0.9)]
+    assert continued(forked, mar, ContinuumParams(), both) == forked
