@@ -589,7 +589,9 @@ def backed(beads: list[Bead], mar: np.ndarray, agreement: TokenAgreement) -> lis
     while an English split half (a translator's added words) is backed far less often
     — see docs/development.md.
     """
-    z = agreement.lexicon.chinese_side if agreement.lexicon else 0
+    if agreement.lexicon is None:
+        return beads
+    z = agreement.lexicon.chinese_side
     members = [(k, c) for k, bead in enumerate(beads)
                if bead[1 - z] and len(bead[z]) > 1 for c in bead[z]]
     low = agreement.unbacked([(c, beads[k][1 - z]) for k, c in members], mar)

@@ -84,6 +84,14 @@ def _senses(word: str) -> frozenset[str]:
     return frozenset().union(*(senses.get(ch, ()) for ch in word)) if found is None else found
 
 
+def _han_words(text: str) -> list[str]:
+    """jieba's words of a Simplified text that hold a Han character."""
+    import jieba
+
+    jieba.setLogLevel(60)  # its "building prefix dict" chatter goes to stderr
+    return [word for word in jieba.cut(text) if HAN_CHAR.search(word)]
+
+
 def backed_words(text: str, tokens: Sequence[tuple[int, int]], lang: str, other: str,
                  other_lang: str) -> set[int]:
     """Indices of the words (``tokens``: spans into ``text``) that CC-CEDICT finds said in
@@ -96,11 +104,7 @@ def backed_words(text: str, tokens: Sequence[tuple[int, int]], lang: str, other:
         text = simplified if len(simplified) == len(text) else text
         return {k for k, (a, b) in enumerate(tokens) if _senses(text[a:b]) & english}
     if primary_language(lang) == "en" and is_chinese(other_lang):
-        import jieba
-
-        jieba.setLogLevel(60)
-        senses = set().union(*(_senses(w) for w in jieba.cut(to_simplified(other))
-                               if HAN_CHAR.search(w)))
+        senses = set().union(*(_senses(w) for w in _han_words(to_simplified(other))))
         return {k for k, (a, b) in enumerate(tokens) if _stems(text[a:b]) & senses}
     return set()
 
@@ -130,23 +134,11 @@ class Lexicon:
 
     def _words(self, k: int) -> tuple[tuple[frozenset[str], str], ...]:
         """(sense stems, pinyin) of the Chinese sentence's words that have senses."""
-        if k in self._segmented:
-            return self._segmented[k]
-        import jieba
-
-        jieba.setLogLevel(60)
-        senses, pinyin = _dictionary()
-        words = []
-        for word in jieba.cut(self.chinese[k]):
-            if not HAN_CHAR.search(word):
-                continue
-            # A word CEDICT lacks says what its characters say.
-            stems = senses.get(word)
-            if stems is None:
-                stems = frozenset().union(*(senses.get(ch, ()) for ch in word))
-            if stems:
-                words.append((stems, "".join(pinyin.get(ch, "") for ch in word)))
-        self._segmented[k] = tuple(words)
+        if k not in self._segmented:
+            pinyin = _dictionary()[1]
+            self._segmented[k] = tuple(
+                (stems, "".join(pinyin.get(ch, "") for ch in word))
+                for word in _han_words(self.chinese[k]) if (stems := _senses(word)))
         return self._segmented[k]
 
     def shares(self, chinese: Sequence[int], english: Sequence[int]) -> tuple[float, float]:

@@ -181,14 +181,14 @@ def candidates(pair: Pair, source: Document, target: Document, settings: Setting
     this side only."""
     out = []
     for side, doc, ids in (("src", source, pair.src), ("tgt", target, pair.tgt)):
+        other_doc, other_ids = (target, pair.tgt) if side == "src" else (source, pair.src)
+        other = other_doc.joiner.join(other_doc.sentences[i].text for i in other_ids)
         for sid in ids:
             sentence = doc.sentences[sid]
             if not sentence.matchable or not sentence.tokens:
                 continue
             support = _support(pair, side, sid, len(sentence.tokens))
             if settings.dictionary:
-                other_doc, other_ids = (target, pair.tgt) if side == "src" else (source, pair.src)
-                other = other_doc.joiner.join(other_doc.sentences[i].text for i in other_ids)
                 for k in backed_words(sentence.text, sentence.tokens, doc.lang, other,
                                       other_doc.lang):
                     support[k] = 1.0
