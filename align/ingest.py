@@ -256,7 +256,7 @@ def _decode_damaged_utf8(data: bytes) -> str | None:
 
 
 def _control_share(text: str) -> float:
-    return len(CONTROL_CHAR.findall(text)) / len(text)
+    return len(CONTROL_CHAR.findall(text)) / max(len(text), 1)
 
 
 # --- markup → text --------------------------------------------------------------

@@ -117,7 +117,8 @@ def test_directory(tmp_path):
     assert "directory" in problem(tmp_path)
 
 
-@pytest.mark.parametrize("data", [b"", b"  \n\r\n\t  \n", "\n　\n".encode("utf-16")])
+@pytest.mark.parametrize("data", [b"", b"  \n\r\n\t  \n", "\n　\n".encode("utf-16"),
+                                  b"\xff\xfe", b"\xef\xbb\xbf"])
 def test_empty_or_whitespace_only(tmp_path, data):
     assert "empty" in problem(write(tmp_path, data))
 
