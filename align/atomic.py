@@ -11,8 +11,10 @@ folder because a rename is only atomic within one file system.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
 
 from align.errors import InputError
@@ -29,21 +31,60 @@ def write_atomic(path: str | os.PathLike, data: str | bytes) -> Path:
     folder, disk full) leaves any previous file untouched, removes the temporary
     file and is reported as an :class:`InputError` about the output path.
     """
-    path = Path(path)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    return write_atomic_set({path: data})[0]
+
+
+def write_atomic_set(files: Mapping[str | os.PathLike, str | bytes]) -> list[Path]:
+    """Replace several files as one set (a JSON, its TMX and its TSV); returns their paths.
+
+    Every file is written and synced beside its destination, and every destination
+    checked, before the first rename: a failure on any of them (a folder in the way,
+    no permission, a full disk) leaves all the previous files as they were, never a
+    new JSON beside a stale TMX. Only the renames themselves, which do not fail on a
+    checked destination in a folder just written to, come after that point.
+    """
+    staged: list[tuple[Path, Path]] = []
+    current = None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        _write_synced(tmp, payload)
-        os.replace(tmp, path)
-    except BaseException as exc:  # Ctrl-C too: never leave the temporary file behind
-        with contextlib.suppress(OSError):  # e.g. the parent is a file: nothing was created
-            tmp.unlink(missing_ok=True)
+        for current, data in files.items():
+            current = Path(current)
+            tmp = current.with_name(f".{current.name}.{secrets.token_hex(4)}.tmp")
+            current.parent.mkdir(parents=True, exist_ok=True)
+            staged.append((tmp, current))
+            _write_synced(tmp, data.encode("utf-8") if isinstance(data, str) else data)
+        for _, current in staged:
+            if current.is_dir():
+                raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))
+        for tmp, current in staged:
+            os.replace(tmp, current)
+    except BaseException as exc:  # Ctrl-C too: never leave a temporary file behind
+        for tmp, _ in staged:
+            with contextlib.suppress(OSError):  # e.g. the parent is a file: nothing was created
+                tmp.unlink(missing_ok=True)
         if isinstance(exc, OSError):
-            raise InputError(str(path), f"cannot write: {exc.strerror or exc}") from exc
+            raise InputError(str(current), f"cannot write: {exc.strerror or exc}") from exc
         raise
-    _sync_folder(path.parent)
-    return path
+    for folder in {path.parent for _, path in staged}:
+        _sync_folder(folder)
+    return [path for _, path in staged]
+
+
+def check_folder(folder: str | os.PathLike, where: str) -> Path:
+    """Make sure files can be written into ``folder``, creating nothing: a file is
+    created and removed in the folder, or in its nearest existing parent when it does not
+    exist yet (the writers make the missing folders). An output folder that cannot be
+    written is then named before minutes of work go into what would be written there."""
+    folder = Path(folder)
+    existing = next(p for p in (folder, *folder.absolute().parents) if p.exists())
+    if not existing.is_dir():
+        raise InputError(where, f"{existing} is a file, not a folder")
+    probe = existing / f".{secrets.token_hex(4)}.probe"
+    try:
+        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, NEW_FILE_MODE))
+        probe.unlink()
+    except OSError as exc:
+        raise InputError(where, f"cannot write into {folder}: {exc.strerror or exc}") from exc
+    return folder
 
 
 def _write_synced(tmp: Path, payload: bytes) -> None:

@@ -41,11 +41,11 @@ from typing import Any, Self
 from lxml import etree
 
 from . import __version__
-from .atomic import write_atomic
+from .atomic import check_folder, write_atomic, write_atomic_set
 from .embed import Encoder, check_model, load_encoder
 from .engines import map_unordered
 from .errors import InputError
-from .export import summary, to_json, to_tsv
+from .export import summary, to_json, to_tsv, tsv
 from .manifest import PairJob, check_ids, read_manifest
 from .pipeline import align_files
 from .tmx import ADMIN_LANG, DOCTYPE, TMX_VERSION, TOOL_NAME, tmx_lang, to_tmx
@@ -201,7 +201,7 @@ def align_job(job: PairJob, options: BatchOptions) -> PairResult:
                                 presplit=options.presplit)
         result.outputs = {"json": to_json(alignment).encode("utf-8"),
                           "tmx": to_tmx(alignment, **options.tmx_options()),
-                          "tsv": to_tsv(alignment).encode("utf-8")}
+                          "tsv": to_tsv(alignment, options.script).encode("utf-8")}
     except InputError as exc:
         result.problem = str(exc)
         return result
@@ -228,7 +228,7 @@ def run_batch(jobs: list[PairJob], out_dir: str | Path, options: BatchOptions = 
     written is complete, and a rerun picks up where this one stopped.
     """
     check_options(options)
-    out = Path(out_dir)
+    out = check_folder(out_dir, "--out")
     started = time.perf_counter()
     fingerprints = {job.id: fingerprint(job, options) for job in jobs}
     results = {job.id: _finished(out, job, fingerprints[job.id]) for job in jobs}
@@ -307,8 +307,8 @@ def _finished(out: Path, job: PairJob, print_: str) -> PairResult | None:
 
 def _write_pair(out: Path, result: PairResult, print_: str) -> None:
     """The three outputs, then the marker that says they are all there."""
-    for kind in OUTPUT_KINDS:
-        write_atomic(_output_path(out, result.id, f".{kind}"), result.outputs[kind])
+    write_atomic_set({_output_path(out, result.id, f".{kind}"): result.outputs[kind]
+                      for kind in OUTPUT_KINDS})
     record = {"id": result.id, "fingerprint": print_, "stats": result.stats}
     write_atomic(_output_path(out, result.id, DONE_SUFFIX),
                  json.dumps(record, ensure_ascii=False, indent=1) + "\n")
@@ -433,16 +433,12 @@ def summary_tsv(report: BatchReport) -> str:
     The status column says ``aligned`` or ``failed``, whichever run did the
     work, so the file describes the output folder, not the last run.
     """
-    rows = ["\t".join(SUMMARY_COLUMNS)]
+    rows = []
     for r in report.results:
         values = {"id": r.id, "status": "failed" if r.status == "failed" else "aligned",
                   "source": r.source, "target": r.target, "problem": r.problem, **r.stats}
-        rows.append("\t".join(_tsv_cell(values.get(c, "")) for c in SUMMARY_COLUMNS))
-    return "\n".join(rows) + "\n"
-
-
-def _tsv_cell(value: Any) -> str:
-    return " ".join(str(value).split())  # a tab or newline in a message would shift columns
+        rows.append([values.get(c, "") for c in SUMMARY_COLUMNS])
+    return tsv(SUMMARY_COLUMNS, rows)
 
 
 def format_report(report: BatchReport) -> str:

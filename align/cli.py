@@ -16,12 +16,13 @@ from pathlib import Path
 from tqdm import tqdm
 
 from . import __version__, support
-from .batch import BatchOptions, find_jobs, format_report, run_batch
+from .atomic import check_folder
+from .batch import BatchOptions, check_options, find_jobs, format_report, run_batch
 from .embed import known_models
 from .engines import ENGINES
 from .errors import InputError
 from .evaluate import format_beads, score_paths
-from .export import summary, write_outputs
+from .export import check_name, summary, write_outputs
 from .pipeline import MODES, align_files
 from .words import LAYER, LEVEL, LEVELS, METHOD, METHODS, Sentence, WordAligner, pharaoh, read_pairs
 
@@ -156,17 +157,30 @@ class _Bar:
             self.bar = None
 
 
+def _options(args) -> BatchOptions:
+    """The alignment options of ``pair``, ``demo`` and ``batch``, in one record."""
+    return BatchOptions(model=args.model, mode=args.mode, src_lang=args.src_lang,
+                        tgt_lang=args.tgt_lang, presplit=args.presplit,
+                        min_score=args.min_score, script=args.script,
+                        src_code=args.src_code, tgt_code=args.tgt_code)
+
+
 def _align_and_write(source, target, out: Path | None, name: str, args) -> dict:
+    """Align and write, the options checked first: a mistyped code or an output folder
+    that cannot be written fails in a second, not after the models load and align."""
+    options = _options(args)
+    check_options(options)
+    if out is not None:
+        check_name(name)
+        check_folder(out, "--out")
     bar = _Bar()
     try:
-        alignment = align_files(source, target, model=args.model, mode=args.mode,
-                                src_lang=args.src_lang, tgt_lang=args.tgt_lang,
-                                presplit=args.presplit, progress=bar)
+        alignment = align_files(source, target, model=options.model, mode=options.mode,
+                                src_lang=options.src_lang, tgt_lang=options.tgt_lang,
+                                presplit=options.presplit, progress=bar)
     finally:
         bar.close()
-    tmx_options = {"min_score": args.min_score, "script": args.script,
-                   "src_code": args.src_code, "tgt_code": args.tgt_code}
-    paths = write_outputs(alignment, out, name, tmx_options=tmx_options) if out else {}
+    paths = write_outputs(alignment, out, name, tmx_options=options.tmx_options()) if out else {}
     return {"alignment": alignment, "paths": paths}
 
 
@@ -242,11 +256,7 @@ def _run_demo(args) -> int:
 
 def _run_batch(args) -> int:
     jobs = find_jobs(args.pairs, src_lang=args.src_lang, tgt_lang=args.tgt_lang)
-    options = BatchOptions(model=args.model, mode=args.mode, src_lang=args.src_lang,
-                           tgt_lang=args.tgt_lang, presplit=args.presplit,
-                           min_score=args.min_score, script=args.script,
-                           src_code=args.src_code, tgt_code=args.tgt_code)
-    report = run_batch(jobs, args.out, options, engine=args.engine, workers=args.workers,
+    report = run_batch(jobs, args.out, _options(args), engine=args.engine, workers=args.workers,
                        address=args.ray_address, show_progress=True)
     print(format_report(report))
     return 1 if report.failures else 0

@@ -8,25 +8,21 @@ for CAT tools. :func:`write_outputs` writes all three atomically.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from align.atomic import write_atomic
+from align.atomic import write_atomic_set
 from align.errors import InputError
 from align.model import Alignment
 from align.support import describe
 from align.tmx import bead_text, flag_kinds, to_tmx
 
 TSV_HEADER = ("src_ids", "tgt_ids", "score", "source", "target", "flags", "unsupported")
-
-# Backslash escapes, as in PostgreSQL's and MySQL's text formats: a tab or
-# newline inside a sentence would otherwise shift columns or split a row.
-# The backslash itself goes first so the escapes it introduces stay intact.
-_TSV_ESCAPES = (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r"))
-
 
 def to_json(alignment: Alignment) -> str:
     """``Alignment.to_dict()`` as indented JSON, Chinese kept readable (no ``\\u`` escapes)."""
@@ -82,33 +78,40 @@ def _check_consistent(alignment: Alignment, where: str) -> None:
                 )
 
 
-def _tsv_field(text: str) -> str:
-    for raw, escaped in _TSV_ESCAPES:
-        text = text.replace(raw, escaped)
-    return text
+def tsv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """Rows as tab-separated text, quoted as spreadsheets and csv readers expect: a
+    field holding a tab, a line break or a double quote is put in double quotes (the
+    quotes inside doubled), so a sentence that opens with a quotation mark comes back
+    whole from ``csv.reader(f, delimiter="\\t")``, pandas, LibreOffice or Excel."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter="\t", lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue()
 
 
-def to_tsv(alignment: Alignment) -> str:
+def tsv_rows(alignment: Alignment, script: str = "original") -> list[tuple[str, ...]]:
+    """One row per bead, in ``alignment.pairs`` order (see :func:`to_tsv`)."""
+    return [(",".join(map(str, pair.src)),
+             ",".join(map(str, pair.tgt)),
+             f"{pair.score:.4f}",
+             bead_text(alignment.source, pair.src, script=script),
+             bead_text(alignment.target, pair.tgt, script=script),
+             ",".join(flag_kinds(pair)),
+             describe(pair))
+            for pair in alignment.pairs]
+
+
+def to_tsv(alignment: Alignment, script: str = "original") -> str:
     """One row per bead, in ``alignment.pairs`` order, under a header row.
 
     Columns: source ids, target ids (comma-joined), score, source text, target
-    text, flag kinds (comma-joined), unsupported spans (``target 3: span; …``,
-    see :func:`align.support.describe`). Unmatched sentences appear with an empty
-    id list on the other side, so the file accounts for every sentence.
+    text (Chinese in the ``script`` the TMX gets), flag kinds (comma-joined),
+    unsupported spans (``target 3: span; …``, see :func:`align.support.describe`).
+    Unmatched sentences appear with an empty id list on the other side, so the
+    file accounts for every sentence.
     """
-    rows = ["\t".join(TSV_HEADER)]
-    for pair in alignment.pairs:
-        fields = (
-            ",".join(map(str, pair.src)),
-            ",".join(map(str, pair.tgt)),
-            f"{pair.score:.4f}",
-            bead_text(alignment.source, pair.src),
-            bead_text(alignment.target, pair.tgt),
-            ",".join(flag_kinds(pair)),
-            describe(pair),
-        )
-        rows.append("\t".join(_tsv_field(f) for f in fields))
-    return "\n".join(rows) + "\n"
+    return tsv(TSV_HEADER, tsv_rows(alignment, script))
 
 
 def write_outputs(
@@ -120,20 +123,27 @@ def write_outputs(
 ) -> dict[str, Path]:
     """Write ``<name>.json``, ``<name>.tmx`` and ``<name>.tsv`` into ``out_dir``.
 
-    ``tmx_options`` are keyword arguments of :func:`align.tmx.to_tmx`. All
-    three texts are built before anything is written, so a bad option (say an
-    invalid language code) leaves previous outputs untouched rather than
-    leaving a new JSON beside a stale TMX.
+    ``tmx_options`` are keyword arguments of :func:`align.tmx.to_tmx` (its ``script``
+    applies to the TSV too). All three texts are built, then written as one set
+    (:func:`align.atomic.write_atomic_set`): a bad option (say an invalid language
+    code) or a file that cannot be written leaves the previous outputs untouched,
+    never a new JSON beside a stale TMX.
     """
-    if not name or name in (".", "..") or os.sep in name or "/" in name:
-        raise InputError("name", f"not a plain file name: {name!r}")
-    contents = {
-        "json": to_json(alignment),
-        "tmx": to_tmx(alignment, **dict(tmx_options or {})),
-        "tsv": to_tsv(alignment),
-    }
+    check_name(name)
+    options = dict(tmx_options or {})
     out = Path(out_dir)
-    return {ext: write_atomic(out / f"{name}.{ext}", data) for ext, data in contents.items()}
+    contents = {
+        out / f"{name}.json": to_json(alignment),
+        out / f"{name}.tmx": to_tmx(alignment, **options),
+        out / f"{name}.tsv": to_tsv(alignment, script=options.get("script", "original")),
+    }
+    return dict(zip(("json", "tmx", "tsv"), write_atomic_set(contents)))
+
+
+def check_name(name: str) -> None:
+    """An output name is a file name stem, not a path (``--name``)."""
+    if not name or name in (".", "..") or os.sep in name or "/" in name:
+        raise InputError("--name", f"not a plain file name: {name!r}")
 
 
 def summary(alignment: Alignment) -> dict[str, Any]:

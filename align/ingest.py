@@ -22,7 +22,7 @@ from markdown_it import MarkdownIt
 from align.errors import InputError
 from align.model import Document, Flag, Sentence, is_chinese, primary_language, spaceless
 from align.normalise import HAN_CHAR, damage_flags, normalise, split_metadata, strip_pinyin
-from align.segment import split_sentences
+from align.segment import MAX_SENTENCE_CHARS, OVERLONG, cut_overlong, split_sentences
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 # Prose has paragraphs; a longer line is a minified dump, a table exported
@@ -42,6 +42,10 @@ BOMS = [
 # Formats people try to load that are not text, by their first bytes.
 MAGIC = {b"%PDF": "a PDF", b"PK\x03\x04": "a ZIP archive (e.g. .docx, .epub)",
          b"\xd0\xcf\x11\xe0": "an old Office document (.doc)", b"{\\rtf": "an RTF document"}
+# Text files that are not prose: aligned as read, their markup would become sentences.
+STRUCTURED = {".tmx": "a TMX translation memory", ".xlf": "an XLIFF file",
+              ".xliff": "an XLIFF file", ".json": "a JSON file (an alignment opens in the review app)",
+              ".jsonl": "a JSON Lines file", ".xml": "an XML file"}
 # UTF-16 without a BOM: ASCII characters give a NUL in every other byte, so
 # most NULs sit at even offsets (big-endian) or odd ones (little-endian).
 MIN_UTF16_NUL_PARITY = 0.9
@@ -107,6 +111,9 @@ def _read_bytes(path: Path) -> bytes:
         raise InputError(str(path), "no such file")
     if path.is_dir():
         raise InputError(str(path), "is a directory, not a file")
+    if path.suffix.lower() in STRUCTURED:
+        raise InputError(str(path), f"this is {STRUCTURED[path.suffix.lower()]}, not a text to "
+                                    "align: give the text as .txt, .md or .html")
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
         raise InputError(str(path), f"file too large: {size / 2**20:.0f} MB "
@@ -400,7 +407,7 @@ def document_from_text(text: str, lang: str, path: str = "", presplit: bool = Fa
     if not text.strip():
         raise InputError(where, "no text")
     lang = _check_lang(text, lang, where)
-    pieces = _presplit_pieces(text) if presplit else _segmented_pieces(text, lang)
+    pieces = _presplit_pieces(text, where) if presplit else _segmented_pieces(text, lang)
     sentences = []
     for i, (sentence_text, paragraph, kinds) in enumerate(pieces):
         flags = [Flag(kind, sentence=i) for kind in kinds]
@@ -431,20 +438,32 @@ def _segmented_pieces(text: str, lang: str) -> list[Piece]:
             if kind in ("dateline", "byline"):
                 pieces.append((chunk, p, [kind]))
             else:
-                pieces += [(s, p, [kind] if kind else []) for s in split_sentences(chunk, lang)]
+                for sentence in split_sentences(chunk, lang):
+                    cut = cut_overlong(sentence)
+                    kinds = ([kind] if kind else []) + ([OVERLONG] if len(cut) > 1 else [])
+                    pieces += [(piece, p, kinds) for piece in cut]
     return pieces
 
 
-def _presplit_pieces(text: str) -> list[Piece]:
+# A line of a one-sentence-per-line file is kept whole, however long (cutting it would
+# renumber every sentence after it, and gold sets count lines), up to this: ten times
+# the longest sentence segmentation leaves, where jieba takes seconds a line.
+MAX_PRESPLIT_CHARS = 10 * MAX_SENTENCE_CHARS
+
+
+def _presplit_pieces(text: str, where: str) -> list[Piece]:
     pieces: list[Piece] = []
     paragraph, after_blank = 0, False
-    for line in text.splitlines():
+    for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             after_blank = bool(pieces)
             continue
         if after_blank:
             paragraph, after_blank = paragraph + 1, False
         sentence = strip_pinyin(line).strip()
+        if len(sentence) > MAX_PRESPLIT_CHARS:
+            raise InputError(where, f"line {number} is {len(sentence):,} characters long; one "
+                                    f"sentence per line allows {MAX_PRESPLIT_CHARS:,}")
         pieces.append((sentence, paragraph, _whole_line_kinds(sentence)))
     return pieces
 

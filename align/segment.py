@@ -193,3 +193,30 @@ def clause_bounds(sentence: str, shortest: int = 0) -> list[tuple[int, int]]:
 def clauses(sentence: str, shortest: int = 0) -> list[str]:
     """The clauses of :func:`clause_bounds` as text (slices of the sentence)."""
     return [sentence[start:end] for start, end in clause_bounds(sentence, shortest)]
+
+
+# --- Over-long sentences ---------------------------------------------------------------
+
+# Longer than any sentence a writer ends with a mark: the longest of the seed texts and
+# of the dev gold is under 600 characters. A longer one is a text without end marks (a
+# transcript, a table flattened into one line): the encoders read 512 tokens at most, and
+# jieba's time grows faster than its input (one line of 200,000 Han characters ran for
+# minutes), so it is cut into pieces no longer than this.
+MAX_SENTENCE_CHARS = 2000
+# The flag each piece of a cut sentence carries: its ends are ours, not the writer's.
+OVERLONG = "overlong"
+
+
+def cut_overlong(sentence: str, limit: int = MAX_SENTENCE_CHARS) -> list[str]:
+    """``sentence`` itself if it fits in ``limit`` characters, else slices of it that do:
+    cut after the last clause mark that fits (a comma, semicolon, colon), else the last
+    space, else at the limit. Joined, the slices give the sentence back up to whitespace."""
+    pieces = []
+    while len(sentence) > limit:
+        head = sentence[:limit]
+        marks = [m.end() for m in CLAUSE_MARK.finditer(head)]
+        cut = marks[-1] if marks else head.rfind(" ") + 1 or limit
+        pieces.append(sentence[:cut].strip())
+        sentence = sentence[cut:].strip()
+    return [p for p in [*pieces, sentence] if p]
+

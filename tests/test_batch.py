@@ -146,7 +146,9 @@ def test_usage_errors_exit_2_before_anything_runs(tmp_path, capsys):
     assert cli.main(["batch", str(tmp_path / "none.tsv"), "--out", str(tmp_path / "o")]) == 2
     assert cli.main(["batch", str(folder), "--out", str(tmp_path / "o"), "--model", "labse"]) == 2
     assert cli.main(["batch", str(folder), "--out", str(tmp_path / "o"), "--src-code", "zh CN"]) == 2
+    assert cli.main(["batch", str(folder), "--out", "/proc/zhen-align-out"]) == 2
     err = capsys.readouterr().err
+    assert "align: --out: cannot write into /proc/zhen-align-out" in err
     assert "align: --workers: must be at least 1, not 0" in err
     assert "none.tsv: no such manifest file" in err
     assert "align: --model: unknown model 'labse'" in err

@@ -153,6 +153,50 @@ def test_unknown_language_code(tmp_path, capsys, small_pair, code_given):
     assert_nothing_written(out)
 
 
+OPTION_ERRORS = {
+    "--out is a file": (lambda t: ["--out", str(t / "speech.zh.txt")], "--out",
+                        "is a file, not a folder"),
+    "--out cannot be written": (lambda t: ["--out", "/proc/zhen-align-out"], "--out",
+                                "cannot write into /proc/zhen-align-out"),
+    "--name is a path": (lambda t: ["--out", str(t / "out"), "--name", "../x"], "--name",
+                         "not a plain file name: '../x'"),
+    "--src-code is no code": (lambda t: ["--out", str(t / "out"), "--src-code", 'zh"<'],
+                              "--src-code", "not a language code"),
+}
+
+
+@pytest.mark.parametrize("case", OPTION_ERRORS.values(), ids=OPTION_ERRORS.keys())
+def test_option_errors_come_before_the_models_load(tmp_path, capsys, small_pair, monkeypatch,
+                                                   case):
+    """A mistyped option used to surface only after the pair was aligned (13 s here, minutes
+    on a book), and the output folder was named as the language or a plain 'name'."""
+    def align_files(*args, **kwargs):
+        raise AssertionError("aligned before the options were checked")
+
+    monkeypatch.setattr(cli, "align_files", align_files)
+    options, option, problem = case
+    zh, en = small_pair
+    code, _, err = run(["pair", str(zh), str(en), *options(tmp_path)], capsys)
+    assert_one_line_error(code, err, (option,))
+    assert f"align: {option}: " in err and problem in err
+    assert_nothing_written(tmp_path / "out")
+
+
+def test_a_tmx_or_json_file_is_not_taken_for_text(tmp_path, capsys, small_pair):
+    zh, en = small_pair
+    memory, alignment = tmp_path / "memory.tmx", tmp_path / "speech.json"
+    memory.write_text('<?xml version="1.0"?>\n<tmx version="1.4"><body><tu><tuv xml:lang="en">'
+                      f"<seg>{en.read_text(encoding='utf-8').split('.')[0]}.</seg></tuv></tu>"
+                      "</body></tmx>\n", encoding="utf-8")
+    alignment.write_text('{"source": {"lang": "zh", "sentences": []}}\n', encoding="utf-8")
+    for bad, expected in ((memory, "this is a TMX translation memory, not a text to align"),
+                          (alignment, "this is a JSON file")):
+        code, _, err = run(["pair", str(zh), str(bad), "--out", str(tmp_path / "out")], capsys)
+        assert_one_line_error(code, err, (str(bad),))
+        assert expected in err
+    assert_nothing_written(tmp_path / "out")
+
+
 def test_mode_typo_is_refused_by_argparse(tmp_path, capsys, small_pair):
     zh, en = small_pair
     out = tmp_path / "out"

@@ -6,9 +6,12 @@ corpus/001 (Traditional Chinese) and corpus/003 (English); see test_tmx.py.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from align.errors import InputError
@@ -24,8 +27,8 @@ def alignment() -> Alignment:
     return Alignment.from_dict(json.loads(FIXTURE.read_text(encoding="utf-8")))
 
 
-def tsv_rows(alignment: Alignment) -> list[list[str]]:
-    return [line.split("\t") for line in to_tsv(alignment).splitlines()]
+def tsv_rows(alignment: Alignment, script: str = "original") -> list[list[str]]:
+    return list(csv.reader(io.StringIO(to_tsv(alignment, script)), delimiter="\t"))
 
 
 def test_json_is_exactly_to_dict_and_reads_back(alignment, tmp_path):
@@ -114,11 +117,26 @@ def test_tsv_flags_are_distinct_kinds(alignment):
     assert rows[5][5] == "encoding-damage"
 
 
-def test_tsv_escapes_tabs_newlines_and_backslashes(alignment):
-    alignment.target.sentences[4].text = "Li said\tgreater emphasis\nshould be placed \\ here."
+def test_tsv_fields_come_back_whole_from_csv_readers_and_pandas(alignment):
+    # A sentence that opens with a quotation mark broke every csv reader when fields
+    # were written bare: the reader took the quote as the start of a quoted field.
+    awkward = ['"Greater emphasis," Li said, "should be placed on governance."',
+               "Li said\tgreater emphasis\nshould be placed \\ here."]
+    alignment.target.sentences[4].text = awkward[0]
+    alignment.target.sentences[1].text = awkward[1]
     rows = tsv_rows(alignment)
     assert len(rows) == len(alignment.pairs) + 1
-    assert rows[8][4] == "Li said\\tgreater emphasis\\nshould be placed \\\\ here."
+    targets = {row[4] for row in rows}
+    assert set(awkward) <= targets
+    frame = pd.read_csv(io.StringIO(to_tsv(alignment)), sep="\t", dtype=str, keep_default_na=False)
+    assert frame.shape == (len(alignment.pairs), 7) and set(awkward) <= set(frame["target"])
+
+
+def test_tsv_takes_the_script_the_tmx_takes(alignment):
+    original, simplified = tsv_rows(alignment), tsv_rows(alignment, "simplified")
+    assert "國務院總理李強" in original[1][3]
+    assert "国务院总理李强" in simplified[1][3]
+    assert [row[4] for row in original] == [row[4] for row in simplified]  # English as it is
 
 
 def test_write_outputs_writes_three_files_into_a_new_folder(alignment, tmp_path):
@@ -127,7 +145,7 @@ def test_write_outputs_writes_three_files_into_a_new_folder(alignment, tmp_path)
     assert paths == {ext: out / f"waic2025.{ext}" for ext in ("json", "tmx", "tsv")}
     assert read_json(paths["json"]).to_dict() == alignment.to_dict()
     assert paths["tmx"].read_bytes() == to_tmx(alignment, script="simplified")
-    assert paths["tsv"].read_text(encoding="utf-8") == to_tsv(alignment)
+    assert paths["tsv"].read_text(encoding="utf-8") == to_tsv(alignment, script="simplified")
     assert sorted(p.name for p in out.iterdir()) == ["waic2025.json", "waic2025.tmx", "waic2025.tsv"]
 
 
@@ -141,7 +159,20 @@ def test_write_outputs_bad_option_writes_nothing(alignment, tmp_path):
 def test_write_outputs_name_must_be_a_plain_file_name(alignment, tmp_path, name):
     with pytest.raises(InputError) as err:
         write_outputs(alignment, tmp_path, name)
-    assert err.value.where == "name"
+    assert err.value.where == "--name"
+
+
+def test_outputs_are_written_as_a_set_or_not_at_all(alignment, tmp_path):
+    # A folder where the TMX goes: the JSON and TSV must not be replaced either,
+    # or the folder would hold a new JSON beside an old TSV.
+    for ext in ("json", "tsv"):
+        (tmp_path / f"waic.{ext}").write_text("earlier run", encoding="utf-8")
+    (tmp_path / "waic.tmx").mkdir()
+    with pytest.raises(InputError, match="waic.tmx: cannot write"):
+        write_outputs(alignment, tmp_path, "waic")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["waic.json", "waic.tmx", "waic.tsv"]
+    assert {(tmp_path / f"waic.{ext}").read_text(encoding="utf-8") for ext in ("json", "tsv")} \
+        == {"earlier run"}
 
 
 def test_write_outputs_into_a_file_is_an_input_error(alignment, tmp_path):

@@ -7,6 +7,7 @@ and Markdown fixtures in tests/data/ are snippets of the flagship texts.
 from __future__ import annotations
 
 import random
+import re
 import zlib
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from align.errors import InputError
 from align.ingest import (
     MAX_FILE_BYTES,
     MAX_LINE_CHARS,
+    MAX_PRESPLIT_CHARS,
     decode_bytes,
     detect_lang,
     document_from_text,
@@ -25,6 +27,7 @@ from align.ingest import (
 )
 from align.model import NOT_CLAIMS
 from align.normalise import strip_pinyin
+from align.segment import MAX_SENTENCE_CHARS
 
 ROOT = Path(__file__).parents[1]
 CORPUS = ROOT / "corpus"
@@ -337,3 +340,55 @@ def test_presplit_gold_sentence_file():
     assert doc.lang == "zh"
     assert [s.text for s in doc.sentences] == lines
     assert [s.id for s in doc.sentences] == list(range(len(lines)))
+
+
+def test_presplit_line_is_kept_whole_up_to_ten_sentences_long(tmp_path):
+    # Cutting a line would renumber every sentence after it, and gold sets count lines.
+    lines = [strip_pinyin(line).strip() for line in TRADITIONAL.splitlines()]
+    whole = "".join(lines)
+    long_line = whole * (2 * MAX_SENTENCE_CHARS // len(whole) + 1)
+    path = write(tmp_path, "\n".join([*lines[:3], long_line, *lines[3:]]).encode())
+    doc = load_document(path, presplit=True)
+    assert doc.sentences[3].text == long_line and len(doc.sentences) == len(lines) + 1
+    too_long = whole * (MAX_PRESPLIT_CHARS // len(whole) + 1)
+    path = write(tmp_path, "\n".join([*lines[:3], too_long, *lines[3:]]).encode())
+    with pytest.raises(InputError) as e:
+        load_document(path, presplit=True)
+    assert str(e.value) == (f"{path}: line 4 is {len(too_long):,} characters long; "
+                            f"one sentence per line allows {MAX_PRESPLIT_CHARS:,}")
+
+
+# --- over-long sentences ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("seed", "lang", "removed", "cut_at"), [
+    # The seeds run together with their end marks taken out: clause marks are left ...
+    ("zh", "zh", "。！？；;?!", "clause mark"),
+    ("en", "en", ".!?;", "clause mark"),
+    # ... and with every mark taken out: English is cut at spaces, Chinese at the limit.
+    ("en", "en", ".!?;,:", "space"),
+    ("zh", "zh", "。！？；，、：,:;!?.()（）「」“”", "limit"),
+])
+def test_a_text_without_end_marks_is_cut_into_flagged_sentence_sized_pieces(seed, lang, removed,
+                                                                              cut_at):
+    text = {"zh": TRADITIONAL, "en": ENGLISH}[seed]
+    run_on = re.sub(f"[{re.escape(removed)}\\n ]+", " " if lang == "en" else "", text) * 6
+    doc = document_from_text(run_on, lang)
+    pieces = [s.text for s in doc.sentences]
+    assert len(run_on) > 4 * MAX_SENTENCE_CHARS and len(pieces) >= 3
+    assert max(map(len, pieces)) <= MAX_SENTENCE_CHARS
+    assert re.sub(r"\s+", "", "".join(pieces)) == re.sub(r"\s+", "", strip_pinyin(run_on))
+    body = [s.text for s in doc.sentences if s.matchable]  # the English has a dateline first
+    assert all(s.has_flag("overlong") for s in doc.sentences if s.matchable)
+    if cut_at == "clause mark":
+        assert all(p[-1] in "，、：,:" for p in body[:-1])
+    elif cut_at == "space":
+        assert re.sub(r"\s+", " ", " ".join(pieces)) == re.sub(r"\s+", " ", run_on).strip()
+    else:
+        assert all(len(p) == MAX_SENTENCE_CHARS for p in body[:-1])
+
+
+def test_sentences_of_ordinary_length_are_not_cut():
+    doc = document_from_text(TRADITIONAL, "zh")
+    assert not any(s.has_flag("overlong") for s in doc.sentences)
+    assert max(len(s.text) for s in doc.sentences) < MAX_SENTENCE_CHARS // 4

@@ -27,6 +27,7 @@ FLAG_LABELS = {
     "caption": "photo caption",
     "byline": "byline",
     "dateline": "dateline",
+    "overlong": "over-long sentence with no end mark: cut into pieces here",
     "crossing": "crossing link: the {tgt} is reordered here",
     "number-elsewhere": "figure this pair's other side lacks, stated elsewhere in the other text",
 }

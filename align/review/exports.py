@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from align.atomic import write_atomic
+from align.atomic import write_atomic_set
 from align.claims import ELSEWHERE
-from align.export import to_tsv
+from align.export import TSV_HEADER, tsv, tsv_rows
 from align.review.state import (
     HIGH_CONFIDENCE,
     LOW_CONFIDENCE,
@@ -37,13 +37,11 @@ def export_tmx(review: Review, *, confirmed_only: bool = True,
     return to_tmx(review.alignment, min_score=min_score, script=script, review=review.tmx_review())
 
 
-def export_tsv(review: Review) -> str:
-    """:func:`align.export.to_tsv` with two more columns, status and note (one line each)."""
-    lines = to_tsv(review.alignment).splitlines()
-    rows = [lines[0] + "\tstatus\tnote"]
-    rows += [f"{line}\t{m.status}\t{' '.join(m.note.split())}"
-             for line, m in zip(lines[1:], review.marks)]
-    return "\n".join(rows) + "\n"
+def export_tsv(review: Review, script: str = "original") -> str:
+    """:func:`align.export.to_tsv` with two more columns, the status and the note."""
+    rows = tsv_rows(review.alignment, script)
+    return tsv((*TSV_HEADER, "status", "note"),
+               [(*row, m.status, m.note) for row, m in zip(rows, review.marks)])
 
 
 def export_json(review: Review) -> str:
@@ -114,17 +112,18 @@ def write_exports(review: Review, out_dir: str | Path, name: str, *, confirmed_o
                   min_score: float = DEFAULT_MIN_SCORE, script: str = "original") -> dict[str, Path]:
     """Write the reviewed TMX, TSV, JSON and the Markdown report into ``out_dir``, atomically.
 
-    Everything is built before anything is written, so a bad option leaves
-    earlier exports as they were.
+    Everything is built, then written as one set: a bad option or a file that cannot
+    be written leaves the earlier exports as they were.
     """
     contents = {
         "tmx": export_tmx(review, confirmed_only=confirmed_only, min_score=min_score, script=script),
-        "tsv": export_tsv(review),
+        "tsv": export_tsv(review, script),
         "json": export_json(review),
         "report": report_markdown(review, name),
     }
-    return {kind: write_atomic(Path(out_dir) / f"{name}{EXPORT_FILES[kind]}", data)
-            for kind, data in contents.items()}
+    paths = write_atomic_set({Path(out_dir) / f"{name}{EXPORT_FILES[kind]}": data
+                              for kind, data in contents.items()})
+    return dict(zip(contents, paths))
 
 
 def _one_sided_figures(review: Review) -> list[str]:
