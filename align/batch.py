@@ -47,7 +47,8 @@ from .engines import map_unordered
 from .errors import InputError
 from .export import summary, to_json, to_tsv, tsv
 from .manifest import PairJob, check_ids, read_manifest
-from .pipeline import align_files
+from .ingest import load_document
+from .pipeline import align_documents
 from .tmx import ADMIN_LANG, DOCTYPE, TMX_VERSION, TOOL_NAME, tmx_lang, to_tmx
 
 MERGED_TMX = "batch.tmx"
@@ -194,11 +195,11 @@ def align_job(job: PairJob, options: BatchOptions) -> PairResult:
     """
     result = PairResult(id=job.id, status="failed", source=str(job.source), target=str(job.target))
     try:
-        alignment = align_files(job.source, job.target, model=_encoder(options.model),
-                                mode=job.mode or options.mode,
-                                src_lang=job.src_lang or options.src_lang,
-                                tgt_lang=job.tgt_lang or options.tgt_lang,
-                                presplit=options.presplit)
+        # The files first: a missing or empty one fails before the models load.
+        source = load_document(job.source, job.src_lang or options.src_lang, options.presplit)
+        target = load_document(job.target, job.tgt_lang or options.tgt_lang, options.presplit)
+        alignment = align_documents(source, target, _encoder(options.model),
+                                    mode=job.mode or options.mode)
         result.outputs = {"json": to_json(alignment).encode("utf-8"),
                           "tmx": to_tmx(alignment, **options.tmx_options()),
                           "tsv": to_tsv(alignment, options.script).encode("utf-8")}
@@ -459,7 +460,7 @@ def format_report(report: BatchReport) -> str:
         f"matched          {total('matched'):,} pairs",
         (f"unmatched        {total('unmatched_src'):,} source, {total('unmatched_tgt'):,} "
          "target sentences (captions, bylines, datelines not counted)"),
-        f"mean confidence  {confidence / beads if beads else 0.0:.3f}",
+        f"mean confidence  {f'{confidence / beads:.3f}' if beads else 'n/a (no pair aligned)'}",
         f"time             {report.seconds:.1f} s",
         f"outputs          {report.out_dir / MERGED_TMX}, {report.out_dir / SUMMARY_TSV}",
     ]

@@ -119,12 +119,16 @@ def _alignment_options(p: argparse.ArgumentParser) -> None:
                    help="lowest confidence of a pair exported to TMX (default: 0.5)")
     p.add_argument("--script", choices=("original", "simplified"), default="original",
                    help="Chinese script written to TMX/TSV: as read, or Simplified (default: original)")
-    p.add_argument("--src-code", help="TMX xml:lang of the source (default from language, e.g. zh-CN)")
+    p.add_argument("--src-code", help="TMX xml:lang of the source (default from language and "
+                                      "script: zh-TW for Traditional as read, zh-CN, en-US)")
     p.add_argument("--tgt-code", help="TMX xml:lang of the target (default from language, e.g. en-US)")
 
 
 def _unit_interval(text: str) -> float:
-    value = float(text)
+    try:
+        value = float(text)
+    except ValueError:  # argparse would name this function in its message
+        raise argparse.ArgumentTypeError(f"must be a number between 0 and 1, not {text!r}") from None
     if not 0.0 <= value <= 1.0:
         raise argparse.ArgumentTypeError(f"must be between 0 and 1, not {text}")
     return value

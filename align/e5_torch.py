@@ -433,6 +433,8 @@ class E5Torch:
         weight = np.zeros(len(texts))
         kept: dict[int, np.ndarray] = {}
         done = 0
+        if progress and order:
+            progress("embedding", 0, len(order))  # the bar's clock starts with the work
         with torch.inference_mode():
             start = 0
             while start < len(order):

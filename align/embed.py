@@ -141,9 +141,13 @@ class USEEncoder(Encoder):
 
 def _chunked(compute: Callable[[list[str]], np.ndarray],
              progress: Progress | None) -> Callable[[list[str]], np.ndarray]:
-    """``compute`` over BATCH-sized chunks, reporting each to ``progress``."""
+    """``compute`` over BATCH-sized chunks, reporting each to ``progress``, and the start
+    (0 done) before the first: a bar opened only by the first finished chunk took that
+    chunk's time for none and showed rates like 5,000,000 sentences/s."""
     def run(keys: list[str]) -> np.ndarray:
         rows = []
+        if progress and keys:
+            progress("embedding", 0, len(keys))
         for start in range(0, len(keys), BATCH):
             rows.append(compute(keys[start:start + BATCH]))
             if progress:

@@ -60,7 +60,10 @@ def _parse_bead(line: str) -> Bead:
 
 
 def read_beads(path: str | os.PathLike) -> list[Bead]:
-    """The beads of one ``.align`` file, in file order; blank lines are skipped."""
+    """The beads of one ``.align`` file, in file order; blank lines are skipped.
+
+    A sentence in two different beads is accepted, as Vecalign's scorer accepts it:
+    published gold has one (Text+Berg 002, source sentence 218)."""
     try:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
     except OSError as exc:
@@ -75,6 +78,8 @@ def read_beads(path: str | os.PathLike) -> list[Bead]:
             beads.append(_parse_bead(line.strip()))
         except ValueError as exc:
             raise InputError(str(path), f"line {number}: {exc}") from exc
+    if not beads:  # scored, it would print 0.000 as if the aligner had got everything wrong
+        raise InputError(str(path), "no beads: the file is empty")
     return beads
 
 

@@ -4,7 +4,7 @@ Three spellings of the same table, chosen by file extension (``.csv``,
 ``.tsv``/``.tab``, ``.jsonl``/``.ndjson``; anything else is sniffed):
 
 - CSV or TSV with a header row naming the columns;
-- JSON lines, one object per line with the same keys.
+- JSON lines, one object per line with the same keys (or a JSON array of them).
 
 ``source`` and ``target`` are required; ``id``, ``src_lang``, ``tgt_lang`` and
 ``mode`` are optional, and any other column (``note``, a corpus's own
@@ -63,16 +63,21 @@ class PairJob:
 
 
 def read_manifest(path: str | Path) -> list[PairJob]:
-    """Parse a CSV/TSV/JSON-lines manifest into jobs, in file order."""
+    """Parse a CSV/TSV/JSON-lines (or JSON array) manifest into jobs, in file order."""
     path = Path(path)
     text = _read(path)
-    if path.suffix.lower() in JSONL_SUFFIXES or _looks_like_jsonl(path, text):
+    if not text.strip():
+        raise InputError(str(path), "the manifest is empty: it needs a header row (source, "
+                                    "target) and a row per pair")
+    if text.lstrip().startswith("["):
+        rows = _json_array_rows(text, path)
+    elif path.suffix.lower() in JSONL_SUFFIXES or _looks_like_jsonl(path, text):
         rows = _jsonl_rows(text, path)
     else:
         rows = _table_rows(text, path)
     if not rows:
         raise InputError(str(path), "no pairs listed (only a header or blank lines)")
-    jobs = [_job(row, line, path) for line, row in rows]
+    jobs = [_job(row, origin, path) for origin, row in rows]
     check_ids(jobs, str(path))
     return jobs
 
@@ -109,7 +114,22 @@ def _looks_like_jsonl(path: Path, text: str) -> bool:
     return path.suffix.lower() not in DELIMITERS and text.lstrip().startswith("{")
 
 
-def _jsonl_rows(text: str, path: Path) -> list[tuple[int, dict]]:
+def _json_array_rows(text: str, path: Path) -> list[tuple[str, dict]]:
+    """A JSON array of row objects (what a script writing JSON gives), item by item."""
+    try:
+        items = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(str(path), f"line {exc.lineno}: not valid JSON: {exc.msg}") from exc
+    if not isinstance(items, list):
+        raise InputError(str(path), "expected a JSON array of objects, or one object per line")
+    for number, item in enumerate(items, 1):
+        if not isinstance(item, dict):
+            raise InputError(str(path), f"item {number}: expected a JSON object with "
+                                        "\"source\" and \"target\"")
+    return [(f"item {number}", item) for number, item in enumerate(items, 1)]
+
+
+def _jsonl_rows(text: str, path: Path) -> list[tuple[str, dict]]:
     rows = []
     for line_no, line in enumerate(text.splitlines(), 1):
         if not line.strip():
@@ -121,11 +141,11 @@ def _jsonl_rows(text: str, path: Path) -> list[tuple[int, dict]]:
         if not isinstance(row, dict):
             raise InputError(str(path), f"line {line_no}: expected a JSON object with "
                                         "\"source\" and \"target\"")
-        rows.append((line_no, row))
+        rows.append((f"line {line_no}", row))
     return rows
 
 
-def _table_rows(text: str, path: Path) -> list[tuple[int, dict]]:
+def _table_rows(text: str, path: Path) -> list[tuple[str, dict]]:
     """Rows of a CSV/TSV with a header; the delimiter is the extension's, else sniffed.
 
     The sniff only chooses between tab and comma from the header line, the
@@ -149,12 +169,11 @@ def _table_rows(text: str, path: Path) -> list[tuple[int, dict]]:
         if row.get(None):
             raise InputError(str(path), f"line {reader.line_num}: more fields than the header "
                                         f"has columns ({len(columns)})")
-        rows.append((reader.line_num, {k: v for k, v in row.items() if k is not None}))
+        rows.append((f"line {reader.line_num}", {k: v for k, v in row.items() if k is not None}))
     return rows
 
 
-def _job(row: dict, line: int, manifest: Path) -> PairJob:
-    origin = f"line {line}"
+def _job(row: dict, origin: str, manifest: Path) -> PairJob:
     values = {key: _field(row, key, manifest, origin) for key in REQUIRED + OPTIONAL}
     for key in REQUIRED:
         if not values[key]:

@@ -26,6 +26,7 @@ from lxml import etree
 from align import __version__
 from align.errors import InputError
 from align.model import Alignment, Document, Pair, is_chinese
+from align.normalise import HAN_CHAR
 from align.support import describe
 
 TOOL_NAME = "zhen-align"
@@ -68,6 +69,28 @@ def tmx_lang(lang: str, *, where: str = "language") -> str:
     if not subtags:
         return DEFAULT_REGIONS.get(primary, primary)
     return "-".join([primary, *(_case_subtag(s) for s in subtags)])
+
+
+# Share of a document's Han characters that OpenCC changes to Simplified above which it is
+# written in Traditional: ~0 for a Simplified text (a stray variant), ~0.3 for the flagship.
+TRADITIONAL_SHARE = 0.05
+
+
+def _written_as(doc: Document, script: str) -> str:
+    """A bare ``zh`` as it will be written: ``zh-TW`` for Traditional exported as read (the
+    locale CAT tools file Traditional under), else the language as it is. A region given
+    (``zh-HK``) is kept: ``--src-code`` overrides both."""
+    if doc.lang.lower() != "zh" or script != "original":
+        return doc.lang
+    han = changed = 0
+    for sentence in doc.sentences:
+        if len(sentence.norm) != len(sentence.text):
+            continue
+        for a, b in zip(sentence.text, sentence.norm):
+            if HAN_CHAR.match(a):
+                han += 1
+                changed += a != b
+    return "zh-TW" if han and changed / han > TRADITIONAL_SHARE else doc.lang
 
 
 def _case_subtag(subtag: str) -> str:
@@ -127,8 +150,8 @@ def to_tmx(
         raise InputError("script", f"must be one of {', '.join(SCRIPTS)}, not {script!r}")
     if not 0.0 <= min_score <= 1.0:
         raise InputError("min-score", f"must be between 0 and 1, not {min_score}")
-    src_lang = tmx_lang(src_code or alignment.source.lang, where="source language")
-    tgt_lang = tmx_lang(tgt_code or alignment.target.lang, where="target language")
+    src_lang = tmx_lang(src_code or _written_as(alignment.source, script), where="--src-code")
+    tgt_lang = tmx_lang(tgt_code or _written_as(alignment.target, script), where="--tgt-code")
     notes = {int(k): v for k, v in (review or {}).items()}
     chosen = None if pairs is None else set(pairs)
 

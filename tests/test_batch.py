@@ -116,7 +116,7 @@ def test_merged_tmx_is_valid_and_holds_every_pairs_units(tmp_path):
     assert [u.findtext("prop[@type='x-pair']") for u in units] == [
         p for p, segs in per_pair.items() for _ in segs]
     assert len({u.get("tuid") for u in units}) == len(units)
-    # zh-CN and en-US sources in one file: the standard's *all*.
+    # zh-TW and en-US sources in one file: the standard's *all*.
     assert merged.find("header").get("srclang") == "*all*"
     assert json.loads((out / "en/li2024.done").read_text())["stats"]["mode"] == "comparable"
 
@@ -244,3 +244,18 @@ def test_killed_batch_leaves_only_whole_pairs_and_resumes(tmp_path):
     assert len(read_tmx(out / MERGED_TMX)) > 0
     model = read_json(out / "speech.json").model  # the embedded default: both packaged models
     assert model.startswith("use-m3*") and "+e5-small*" in model, model
+
+
+def test_pairs_whose_files_are_missing_fail_before_any_model_loads(tmp_path, monkeypatch):
+    def no_model(name):
+        raise AssertionError("a model was loaded for a pair whose files are missing")
+
+    monkeypatch.setattr("align.batch._encoder", no_model)
+    manifest = tmp_path / "m.json"
+    manifest.write_text(json.dumps([{"id": "gone", "source": "no.zh.txt", "target": "no.en.txt"}]),
+                        encoding="utf-8")
+    report = run_batch(find_jobs(manifest), tmp_path / "out")
+    [failed] = report.failures
+    assert failed.problem == f"{tmp_path / 'no.zh.txt'}: no such file"
+    text = format_report(report)
+    assert "mean confidence  n/a (no pair aligned)" in text and "0.000" not in text

@@ -293,6 +293,16 @@ def test_eval_missing_test_file(tmp_path, capsys):
     assert_one_line_error(code, err, (str(missing),))
 
 
+@pytest.mark.parametrize("content", ["", "\n\n"])
+def test_eval_empty_file_is_an_error_not_a_score_of_zero(tmp_path, capsys, content):
+    empty = tmp_path / "empty.align"
+    empty.write_text(content, encoding="utf-8")
+    for gold, test in ((GOLD, empty), (empty, GOLD)):
+        code, stdout, err = run(["eval", str(gold), str(test)], capsys)
+        assert_one_line_error(code, err, (str(empty),))
+        assert "no beads: the file is empty" in err and not stdout
+
+
 def test_demo_lists_claims_not_captions(tmp_path, capsys, flagship):
     code, stdout, err = run(["demo", "--out", str(tmp_path)], capsys)
     assert code == 0, err

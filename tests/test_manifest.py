@@ -33,7 +33,7 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
     return path
 
 
-def test_csv_jsonl_and_sniffed_tsv_read_the_same_jobs(tmp_path):
+def test_csv_jsonl_json_and_sniffed_tsv_read_the_same_jobs(tmp_path):
     rows = [{"id": "waic2025", "source": FLAGSHIP_ZH, "target": FLAGSHIP_EN, "src_lang": "zh",
              "tgt_lang": "en", "mode": "comparable"},
             {"source": MFA_2024, "target": FLAGSHIP_EN}]
@@ -44,7 +44,8 @@ def test_csv_jsonl_and_sniffed_tsv_read_the_same_jobs(tmp_path):
     tsv = csv_text.replace(",", "\t")
     found = [read_manifest(write(tmp_path, "m.csv", csv_text)),
              read_manifest(write(tmp_path, "m.jsonl", jsonl)),
-             read_manifest(write(tmp_path, "pairs.txt", tsv))]
+             read_manifest(write(tmp_path, "pairs.txt", tsv)),
+             read_manifest(write(tmp_path, "m.json", json.dumps(rows, indent=2)))]
     for jobs in found:
         assert [(j.id, j.source.name, j.target.name, j.src_lang, j.tgt_lang, j.mode)
                 for j in jobs] == [
@@ -79,7 +80,11 @@ def test_extra_columns_absolute_paths_and_a_spreadsheet_bom_are_fine(tmp_path):
          "id 'batch' is reserved"),
         ("m.jsonl", '{"source": "a.txt", "target": "b.txt"}\n{"source": "c.txt",\n',
          "line 2: not valid JSON"),
-        ("m.jsonl", '["a.txt", "b.txt"]\n', "line 1: expected a JSON object"),
+        ("m.jsonl", '"a.txt"\n', "line 1: expected a JSON object"),
+        ("m.json", '["a.txt", "b.txt"]\n', "item 1: expected a JSON object"),
+        ("m.json", '[{"source": "a.txt", "target": "b.txt"},\n', "line 2: not valid JSON"),
+        ("m.csv", "", "the manifest is empty"),
+        ("m.csv", "\n \n", "the manifest is empty"),
         ("m.jsonl", '{"source": "a.txt", "target": 7}\n', "line 1: target must be a string"),
     ],
 )

@@ -67,7 +67,7 @@ def test_header_has_every_required_attribute_and_the_signature(alignment):
     assert header.get("datatype") == "plaintext"
     assert header.get("adminlang") == "en-US"
     assert header.get("o-tmf")
-    assert header.get("srclang") == "zh-CN"
+    assert header.get("srclang") == "zh-TW"
     assert props(header)["x-model"] == "usem3"
     assert "encoder:usem3" in props(header)["x-signature"]
     assert props(header)["x-script"] == "original"
@@ -84,10 +84,10 @@ def test_only_matched_pairs_above_min_score(alignment):
     root = parse_valid(to_tmx(alignment))
     # Matched pairs scored 0.47, 0.76, 0.88, 0.64: the 0.47 one is under 0.5.
     assert [tu.get("tuid") for tu in tus(root)] == ["6", "7", "8"]
-    assert OPENING_ZH not in [segs(tu)["zh-CN"] for tu in tus(root)]
+    assert OPENING_ZH not in [segs(tu)["zh-TW"] for tu in tus(root)]
     lowered = parse_valid(to_tmx(alignment, min_score=0.4))
     assert [tu.get("tuid") for tu in tus(lowered)] == ["3", "6", "7", "8"]
-    assert segs(tus(lowered)[0])["zh-CN"] == OPENING_ZH
+    assert segs(tus(lowered)[0])["zh-TW"] == OPENING_ZH
 
 
 def test_unmatched_captions_and_bylines_never_become_units(alignment):
@@ -112,14 +112,14 @@ def test_unit_props_describe_the_bead(alignment):
         "x-mode": "comparable",
         "x-model": "usem3",
     }
-    assert segs(by_id["7"]) == {"zh-CN": GOVERNANCE_ZH, "en-US": GOVERNANCE_EN}
+    assert segs(by_id["7"]) == {"zh-TW": GOVERNANCE_ZH, "en-US": GOVERNANCE_EN}
     assert props(by_id["8"])["x-src-ids"] == "7,8"
 
 
 def test_multi_sentence_beads_join_chinese_without_space_english_with(alignment):
     by_id = {tu.get("tuid"): segs(tu) for tu in tus(parse_valid(to_tmx(alignment)))}
     zh, en = alignment.source.sentences, alignment.target.sentences
-    assert by_id["8"]["zh-CN"] == zh[7].text + zh[8].text
+    assert by_id["8"]["zh-TW"] == zh[7].text + zh[8].text
     assert by_id["6"]["en-US"] == en[2].text + " " + en[3].text
 
 
@@ -150,7 +150,21 @@ def test_language_codes_are_configurable(alignment):
     assert set(segs(tus(root)[0])) == {"zh-TW", "en-GB"}
     with pytest.raises(InputError) as err:
         to_tmx(alignment, src_code="Chinese (Taiwan)")
-    assert err.value.where == "source language"
+    assert err.value.where == "--src-code"
+
+
+def test_chinese_is_tagged_by_the_script_it_is_written_in(alignment):
+    # The flagship excerpt is Traditional: as read it is zh-TW, converted zh-CN.
+    assert parse_valid(to_tmx(alignment)).find("header").get("srclang") == "zh-TW"
+    assert parse_valid(to_tmx(alignment, script="simplified")).find("header").get("srclang") \
+        == "zh-CN"
+    simplified = copy.deepcopy(alignment)
+    for sentence in simplified.source.sentences:
+        sentence.text = sentence.norm
+    assert parse_valid(to_tmx(simplified)).find("header").get("srclang") == "zh-CN"
+    # A region the document or the user gives is kept.
+    simplified.source.lang = "zh-HK"
+    assert parse_valid(to_tmx(simplified)).find("header").get("srclang") == "zh-HK"
 
 
 @pytest.mark.parametrize(
@@ -184,7 +198,7 @@ def test_control_characters_are_dropped_not_fatal(alignment):
     # Scraped text can carry a form feed or NUL; lxml refuses them outright.
     broken.source.sentences[6].text = "三是更加注重共同治理,\x0c確保人工智能\x00在造福人類上最終修成正果。"
     by_id = {tu.get("tuid"): segs(tu) for tu in tus(parse_valid(to_tmx(broken)))}
-    assert by_id["7"]["zh-CN"] == GOVERNANCE_ZH
+    assert by_id["7"]["zh-TW"] == GOVERNANCE_ZH
 
 
 def test_a_bead_with_no_text_left_gives_no_unit_rather_than_an_empty_seg(alignment):
