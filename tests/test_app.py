@@ -282,6 +282,40 @@ def test_bulk_confirm_above_a_confidence_is_one_undo_step(app, out):
     assert stored(out).confirmed() == []
 
 
+def test_bulk_confirm_takes_only_the_rows_shown(app, out):
+    """It confirmed every link above the bar whatever the filter and search hid; with
+    nothing shown it still offered to confirm links the reviewer could not see."""
+    review = stored(out)
+    app.radio(key="view").set_value("partly supported").run()
+    shown = set(review.select("partly supported"))
+    expected = [i for i in review.unreviewed_links(0.5) if i in shown]
+    assert expected and len(expected) < len(review.unreviewed_links(0.5))
+    app.slider(key="bulk_threshold").set_value(0.5).run()
+    app.button(key="bulk_confirm").click().run()
+    assert stored(out).confirmed() == expected
+    app.radio(key="view").set_value("all").run()
+    app.text_input(key="query").set_value("zzzz-nothing").run()
+    assert_no_trace(app)
+    assert app.button(key="bulk_confirm").disabled
+    assert any("No row matches this filter and search" in i.value for i in app.info)
+
+
+def test_captions_bylines_and_datelines_offer_no_confirmation(app, out):
+    review = stored(out)
+    metadata = [p for p in review.alignment.pairs if not p.matched
+                and not any(document_of(review, side).sentences[i].matchable
+                            for side in ("src", "tgt") for i in getattr(p, side))]
+    assert metadata
+    for pair in metadata:
+        assert app.button(key=widget_key("confirm", pair_key(pair))).disabled
+    link = next(p for p in review.alignment.pairs if p.matched)
+    assert not app.button(key=widget_key("confirm", pair_key(link))).disabled
+
+
+def document_of(review: Review, side: str) -> Document:
+    return review.alignment.source if side == "src" else review.alignment.target
+
+
 def test_reject_makes_both_sides_unmatched(app, out):
     review = stored(out)
     key = matched_keys(review)[0]

@@ -282,6 +282,21 @@ def test_the_keyboard_reviews_without_the_mouse(server, page, fresh_pair):
     assert stored(out, fresh_pair).decisions()["made"] == 0
 
 
+def test_the_keyboard_still_reviews_after_a_filter_is_picked_with_the_mouse(server, page,
+                                                                           fresh_pair):
+    """The filter's radio keeps the focus after a click; letters used to count as typing
+    there, so j/k/c did nothing until the reviewer clicked somewhere empty."""
+    url, _ = server
+    open_review(page, url, fresh_pair)
+    page.get_by_test_id("stSidebar").get_by_text("unreviewed", exact=True).click()
+    wait_for_run(page)
+    assert page.evaluate("document.activeElement.type") == "radio"
+    first = page.locator('[class*="st-key-confirm-"]').first.evaluate(
+        "cell => cell.className").split("st-key-confirm-")[1].split()[0]
+    page.keyboard.press("j")
+    assert current_row(page) == first
+
+
 def test_taking_another_pairs_sentence_asks_and_undo_restores_both(server, page, fresh_pair):
     """Fault 1 between two pairs, in the browser: the candidate says it is linked and
     confirmed; choosing it warns what the other pair becomes and nothing changes until

@@ -52,11 +52,18 @@
     if (b && !b.disabled) { current.wanted = true; b.click(); }
   }
 
-  const typing = (el) => el && (el.isContentEditable ||
-    ["INPUT", "TEXTAREA", "SELECT"].includes(el.tagName));
+  // Keys pressed in a text field are text. A radio button or checkbox takes no letters,
+  // only arrows: after a filter is picked with the mouse its radio keeps the focus, and
+  // the letters must still review (the arrows stay the radio group's).
+  const CHOICE = ["radio", "checkbox"];
+  const typing = (el) => el && (el.isContentEditable || ["TEXTAREA", "SELECT"].includes(el.tagName)
+    || (el.tagName === "INPUT" && !CHOICE.includes(el.type)));
+  const choosing = (el, key) => el && el.tagName === "INPUT" && CHOICE.includes(el.type)
+    && key.startsWith("Arrow");
 
   window.addEventListener("keydown", (event) => {
-    if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
+    if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)
+        || choosing(event.target, event.key)) return;
     const actions = {
       j: () => move(1), ArrowDown: () => move(1), k: () => move(-1), ArrowUp: () => move(-1),
       c: () => press("confirm"), x: () => press("reject"), e: () => press("open"),

@@ -36,7 +36,7 @@ from align.review import (
 )
 from align.review.actions import what_taking_does
 from align.review.exports import md_literal
-from align.review.state import ids_label, key_label, pair_label
+from align.review.state import ids_label, key_label, needs_decision, pair_label
 from align.tmx import DEFAULT_MIN_SCORE
 from ui import render
 from ui.theme import STATUS_COLOURS
@@ -173,7 +173,11 @@ def pair_list(review: Review, shown: list[int], options: dict[str, Any]) -> None
                "slate, dashed: no counterpart. Highlighted: figures stated on one side only "
                "(yellow), words the other side does not say (blue, dotted), encoding damage "
                "(red). Keys: j/k or ↓/↑ move, c confirm, x reject, e edit, u undo, / search.")
-    bulk_confirm(review)
+    bulk_confirm(review, shown)
+    if not shown:
+        st.info("No row matches this filter and search: choose another filter under Show, "
+                "or clear the search.")
+        return
     head, _ = st.columns([ROW_TEXT_SHARE, 1 - ROW_TEXT_SHARE])
     head.markdown(f'<div class="pair" style="--band:transparent"><b>confidence</b>'
                   f"<b>{src_name}</b><b>{tgt_name}</b></div>", unsafe_allow_html=True)
@@ -212,13 +216,15 @@ def go_to_sentence() -> None:
     state["target"] = pair_key(review.alignment.pairs[index])
 
 
-def bulk_confirm(review: Review) -> None:
-    """Confirm every unreviewed link at or above a confidence, as one undo step: a
-    book's full pass was ~1,390 clicks."""
+def bulk_confirm(review: Review, shown: list[int]) -> None:
+    """Confirm every unreviewed link at or above a confidence among the rows the filter
+    and search show (never one the reviewer cannot see), as one undo step: a book's full
+    pass was ~1,390 clicks."""
     slider, button = st.columns([3, 2], vertical_alignment="bottom")
-    threshold = slider.slider("Confirm every unreviewed link scoring at least", 0.5, 1.0,
+    threshold = slider.slider("Confirm every unreviewed link shown scoring at least", 0.5, 1.0,
                               HIGH_CONFIDENCE, 0.01, key="bulk_threshold")
-    links = review.unreviewed_links(threshold)
+    visible = set(shown)
+    links = [i for i in review.unreviewed_links(threshold) if i in visible]
     button.button(f"Confirm {len(links)} link{'s' * (len(links) != 1)} ≥ {threshold:.2f}",
                   key="bulk_confirm", disabled=not links, on_click=act,
                   help="One action: one undo takes it back",
@@ -275,7 +281,10 @@ def _pair_row(review: Review, index: int, options: dict[str, Any],
         # (ui/theme.py) shows it as a large glyph, so three fit a narrow column.
         confirm, reject, more = st.columns(3, gap="small")
         confirm.button(f"Confirm {name}", key=widget_key("confirm", key), width="stretch",
-                       help="Confirm (c)", disabled=mark.status == CONFIRMED, on_click=act,
+                       help="Confirm (c)", on_click=act,
+                       # A caption, byline or dateline needs no decision.
+                       disabled=(mark.status == CONFIRMED
+                                 or not needs_decision(pair, review.alignment)),
                        kwargs={"kind": "confirm", "layout": review.layout, "pair": key})
         reject.button(f"Reject {name}", key=widget_key("reject", key), width="stretch",
                       disabled=not pair.matched, on_click=act,

@@ -226,8 +226,11 @@ class Review:
         needed = [(p, m) for p, m in zip(self.alignment.pairs, self.marks)
                   if needs_decision(p, self.alignment)]
         rejected = {m.rejected or id(m) for m in self.marks if m.status == REJECTED}
-        made = sum(m.status != UNREVIEWED for _, m in needed)
-        return {"made": made, "needed": len(needed), "to decide": len(needed) - made,
+        # The rows one rejection leaves are one decision, made or needed, not two.
+        units = {("rejected", m.rejected) if m.status == REJECTED and m.rejected else id(m):
+                 m.status != UNREVIEWED for _, m in needed}
+        made = sum(units.values())
+        return {"made": made, "needed": len(units), "to decide": len(units) - made,
                 "confirmed": sum(m.status == CONFIRMED for _, m in needed),
                 "rejected links": len(rejected)}
 
