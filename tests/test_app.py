@@ -351,6 +351,9 @@ def test_relinking_across_two_pairs_asks_and_undo_restores_both(app, out):
     no confirmation moves to a pair nobody confirmed; undo restores both pairs."""
     review = stored(out)
     first, second = (review.alignment.pairs[review.find(k)] for k in matched_keys(review)[:2])
+    with ReviewStore(store_path(out, FLAGSHIP)) as store:
+        store.note(pair_key(first), "dateline *checked*")
+    app.run()
     app.button(key=widget_key("confirm", pair_key(first))).click().run()
     before = stored(out).to_dict()
     app.button(key=widget_key("open", pair_key(second))).click().run()
@@ -365,6 +368,7 @@ def test_relinking_across_two_pairs_asks_and_undo_restores_both(app, out):
     assert_no_trace(app)
     warning = next(w.value for w in app.warning if first_label in w.value)
     assert "(confirmed). Taking it leaves" in warning and "no confirmation moves" in warning
+    assert 'Its note stays with' in warning and r'"dateline \*checked\*"' in warning
     assert stored(out).to_dict() == before  # nothing happened yet: it asks first
     go = app.button(key=widget_key("link-tgt", pair_key(second)))
     assert go.label.startswith("Take it: ")

@@ -201,8 +201,9 @@ def header(name: str, review: Review, history: list[dict], path: Path) -> None:
     if history:
         last = history[-1]
         what = panels.describe(last["kind"], last["args"], alignment)
+        # The column is narrow: the whole label is also the tooltip.
         undo_column.button(f"↶ Undo: {what}", key="undo", on_click=panels.undo,
-                           args=(last["seq"], what))
+                           args=(last["seq"], what), help=f"Undo: {what} (u)")
     else:
         undo_column.button("↶ Nothing to undo", key="undo", disabled=True)
     progress_bar(decided)

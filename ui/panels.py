@@ -430,9 +430,12 @@ def _ask_before_taking(review: Review, index: int, side: str, ids: list[int]) ->
     for k, left in taken:
         other = alignment.pairs[k]
         moving = [i for i in getattr(other, side) if i in ids]
+        note = review.marks[k].note
+        # The note was written about that pair: say where it goes, so it is not lost from view.
+        kept = f' Its note stays with {left}: "{md_literal(note)}".' if note else ""
         st.warning(f"{ids_label(document(alignment, side).lang, moving)} is in "
                    f"{pair_label(alignment, other)} ({review.marks[k].status}). Taking it "
-                   f"leaves {left}, unreviewed; no confirmation moves to the new pair.",
+                   f"leaves {left}, unreviewed; no confirmation moves to the new pair.{kept}",
                    icon=":material/warning:")
     return [pair_key(alignment.pairs[k]) for k, _ in taken]
 
@@ -528,7 +531,7 @@ def target_order(review: Review) -> None:
         rows.append({
             f"{tgt.lang}": s.id, f"from {src.lang}": ", ".join(map(str, pair.src)) or "none",
             "paragraph": ", ".join(map(str, paragraphs)),
-            "confidence": round(pair.score, 2) if pair.matched else None,
+            "confidence": f"{pair.score:.2f}" if pair.matched else "—",  # not "None"
             "crossing": "⤨" if pair.has_flag("crossing") else "", "status": mark.status,
             "text": s.text})
     chart, table = st.columns([1, 2.4])
