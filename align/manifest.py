@@ -122,11 +122,13 @@ def _json_array_rows(text: str, path: Path) -> list[tuple[str, dict]]:
         raise InputError(str(path), f"line {exc.lineno}: not valid JSON: {exc.msg}") from exc
     if not isinstance(items, list):
         raise InputError(str(path), "expected a JSON array of objects, or one object per line")
+    rows = []
     for number, item in enumerate(items, 1):
         if not isinstance(item, dict):
             raise InputError(str(path), f"item {number}: expected a JSON object with "
                                         "\"source\" and \"target\"")
-    return [(f"item {number}", item) for number, item in enumerate(items, 1)]
+        rows.append((f"item {number}", item))
+    return rows
 
 
 def _jsonl_rows(text: str, path: Path) -> list[tuple[str, dict]]:
