@@ -77,6 +77,18 @@
     run();
   }, true);
 
+  // A multiselect is taller while it has the focus (its text cursor takes a line of its
+  // own). Pressing a button below it blurred it first, the button moved up ~30 px under
+  // the pointer, the press ended off the button and the click was lost: the reviewer's
+  // first "Take it" after choosing a counterpart did nothing. While a list has the focus,
+  // pressing a button leaves the focus where it is (its choice is already sent), so the
+  // button stays put and the click lands.
+  window.addEventListener("mousedown", (event) => {
+    const active = document.activeElement;
+    if (event.button === 0 && active && active.getAttribute("role") === "combobox"
+        && event.target.closest("button")) event.preventDefault();
+  }, true);
+
   // Streamlit redraws the rows after every action: put the marker (and focus) back.
   new MutationObserver(() => { if (current.key) show(current.wanted); })
     .observe(document.body, { childList: true, subtree: true });
