@@ -195,6 +195,12 @@ def test_row_buttons_are_large_enough_and_labelled(server, browser, fresh_pair, 
         open_review(page, url, fresh_pair)
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"review-app-{size[0]}x{size[1]}.png"))
+        # The first row is whole on the first screen (at 1280x800 the header pushed it
+        # below the fold).
+        first_row_bottom = page.locator('[class*="st-key-confirm-"]').first.evaluate(
+            """cell => cell.closest('[data-testid="stHorizontalBlock"]').parentElement
+                .closest('[data-testid="stHorizontalBlock"]').getBoundingClientRect().bottom""")
+        assert first_row_bottom <= size[1]
         page.locator('[class*="st-key-confirm-"]').first.scroll_into_view_if_needed()
         page.screenshot(path=str(ARTIFACTS / f"review-rows-{size[0]}x{size[1]}.png"))
         review = stored(out, fresh_pair)
@@ -386,3 +392,24 @@ def test_the_first_click_after_choosing_a_counterpart_takes_it(server, small_pag
         timeout=STEP_MS)
     with ReviewStore(store_path(out, fresh_pair)) as store:
         assert [a["kind"] for a in store.history()] == ["relink"]
+
+
+def test_linking_an_unmatched_claim_keeps_its_tab(server, page, fresh_pair):
+    """The tab's label counts the unmatched claims, so a link from that tab changed it and
+    the page fell back to "Side by side" after every link made there."""
+    url, out = server
+    open_review(page, url, fresh_pair)
+    alignment = stored(out, fresh_pair).alignment
+    zh, en = alignment.unmatched("src")[0].id, alignment.unmatched("tgt")[0].id
+    page.get_by_role("tab", name=re.compile("^Unmatched claims")).click()
+    wait_for_run(page)
+    page.locator(f'[class*="st-key-linkto-src-{zh}-"]').get_by_role("combobox").click()
+    page.get_by_role("option").filter(has_text=f"· en {en} ·").click(timeout=STEP_MS)
+    wait_for_run(page)
+    page.locator(f".st-key-link-src-{zh} button").first.click()
+    sync_api.expect(page.get_by_role("button", name=re.compile("^↶ Undo: Linked"))).to_be_visible(
+        timeout=STEP_MS)
+    wait_for_run(page)
+    unmatched = (len(alignment.unmatched("src")) - 1, len(alignment.unmatched("tgt")) - 1)
+    sync_api.expect(page.locator("[role=tab][aria-selected=true]")).to_have_text(
+        f"Unmatched claims (Chinese {unmatched[0]} · English {unmatched[1]})")

@@ -209,6 +209,20 @@ def header(name: str, review: Review, history: list[dict], path: Path) -> None:
     progress_bar(decided)
 
 
+def tabs(labels: list[str]):
+    """The page's tabs, kept by position across runs. Left to the browser, the open tab
+    sometimes fell back to the first after a run (after "Write TMX…" in Export); kept as
+    a widget, Streamlit holds it by its label, and a label counts what changes
+    ("Unmatched claims (Chinese 31 …)"), so the position is what is remembered."""
+    state = st.session_state
+    at = min(state.get("tab_at", 0), len(labels) - 1)
+    return st.tabs(labels, key="tab", default=labels[at], on_change=_remember_tab, args=(labels,))
+
+
+def _remember_tab(labels: list[str]) -> None:
+    st.session_state["tab_at"] = labels.index(st.session_state["tab"])
+
+
 def progress_bar(decided: dict[str, int]) -> None:
     """"x of y decisions made": links and unmatched claims; metadata rows need none."""
     share = decided["made"] / decided["needed"] if decided["needed"] else 1.0
@@ -296,7 +310,7 @@ def review_page(out: Path) -> None:
         unmatched = (len(review.alignment.unmatched("src")), len(review.alignment.unmatched("tgt")))
         batch = {n: o for n, o in available.items() if "batch" in origin
                  and o.get("batch") == origin["batch"]}
-        side_by_side, only, reorder, chart, export, *batch_tab = st.tabs([
+        side_by_side, only, reorder, chart, export, *batch_tab = tabs([
             "Side by side", f"Unmatched claims ({src} {unmatched[0]} · {tgt} {unmatched[1]})",
             f"{tgt} order and link map", "Summary", "Export",
             *([f"Batch ({len(batch)} pairs)"] if batch else [])])

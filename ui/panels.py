@@ -49,6 +49,10 @@ ROW_TEXT_SHARE = 0.8
 # candidates and current counterparts, not the whole other document.
 MAX_LINK_OPTIONS = 300
 PREVIEW_CHARS = 80
+LEGEND = (f"Colour and number: a link's confidence (green ≥ {HIGH_CONFIDENCE}, amber ≥ "
+          f"{LOW_CONFIDENCE}, red below); slate, dashed: no counterpart. Highlighted: figures "
+          "stated on one side only (yellow), words the other side does not say (blue, dotted), "
+          "encoding damage (red).")
 
 
 def row_name(alignment: Alignment, pair: Pair) -> str:
@@ -168,12 +172,13 @@ def pair_list(review: Review, shown: list[int], options: dict[str, Any]) -> None
                     on_change=go_to_sentence, help="A sentence id, e.g. zh 12 or en 3")
     if st.session_state.get("order") == ORDERS[1]:
         shown = review.links_first(shown)
-    st.caption(f"{len(shown)} of {len(alignment.pairs)} rows. Colour and number: a link's "
-               f"confidence (green ≥ {HIGH_CONFIDENCE}, amber ≥ {LOW_CONFIDENCE}, red below); "
-               "slate, dashed: no counterpart. Highlighted: figures stated on one side only "
-               "(yellow), words the other side does not say (blue, dotted), encoding damage "
-               "(red). Keys: j/k or ↓/↑ move, c confirm, x reject, e edit, u undo, / search.")
-    bulk_confirm(review, shown)
+    # One line, the legend in its tooltip, and bulk confirm behind a button: at 1280x800
+    # the first row used to start below the fold.
+    count, bulk = st.columns([3, 1], vertical_alignment="center")
+    count.caption(f"{len(shown)} of {len(alignment.pairs)} rows · keys: j/k or ↓/↑ move, "
+                  "c confirm, x reject, e edit, u undo, / search", help=LEGEND)
+    with bulk.popover("Confirm many…", width="stretch"):
+        bulk_confirm(review, shown)
     if not shown:
         st.info("No row matches this filter and search: choose another filter under Show, "
                 "or clear the search.")
@@ -220,16 +225,15 @@ def bulk_confirm(review: Review, shown: list[int]) -> None:
     """Confirm every unreviewed link at or above a confidence among the rows the filter
     and search show (never one the reviewer cannot see), as one undo step: a book's full
     pass was ~1,390 clicks."""
-    slider, button = st.columns([3, 2], vertical_alignment="bottom")
-    threshold = slider.slider("Confirm every unreviewed link shown scoring at least", 0.5, 1.0,
-                              HIGH_CONFIDENCE, 0.01, key="bulk_threshold")
+    threshold = st.slider("Confirm every unreviewed link shown scoring at least", 0.5, 1.0,
+                          HIGH_CONFIDENCE, 0.01, key="bulk_threshold")
     visible = set(shown)
     links = [i for i in review.unreviewed_links(threshold) if i in visible]
-    button.button(f"Confirm {len(links)} link{'s' * (len(links) != 1)} ≥ {threshold:.2f}",
-                  key="bulk_confirm", disabled=not links, on_click=act,
-                  help="One action: one undo takes it back",
-                  kwargs={"kind": "confirm_many", "layout": review.layout,
-                          "pairs": [pair_key(review.alignment.pairs[i]) for i in links]})
+    st.button(f"Confirm {len(links)} link{'s' * (len(links) != 1)} ≥ {threshold:.2f}",
+              key="bulk_confirm", disabled=not links, on_click=act,
+              help="One action: one undo takes it back",
+              kwargs={"kind": "confirm_many", "layout": review.layout,
+                      "pairs": [pair_key(review.alignment.pairs[i]) for i in links]})
 
 
 def paged(items: list, key: str, bind: bool = False) -> list:
