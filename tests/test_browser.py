@@ -413,3 +413,21 @@ def test_linking_an_unmatched_claim_keeps_its_tab(server, page, fresh_pair):
     unmatched = (len(alignment.unmatched("src")) - 1, len(alignment.unmatched("tgt")) - 1)
     sync_api.expect(page.locator("[role=tab][aria-selected=true]")).to_have_text(
         f"Unmatched claims (Chinese {unmatched[0]} · English {unmatched[1]})")
+
+
+def test_bulk_confirm_from_its_popover_closes_it(server, small_page, fresh_pair):
+    """"Confirm many…" opens the slider and button over the first rows: after confirming
+    it closes, so the rows it changed are in view; one undo takes every one back."""
+    url, out = server
+    page = small_page
+    open_review(page, url, fresh_pair)
+    page.get_by_role("button", name="Confirm many…").click()
+    confirm = page.get_by_role("button", name=re.compile(r"^Confirm \d+ links? ≥ 0\.80$"))
+    wanted = int(confirm.inner_text(timeout=STEP_MS).split()[1])
+    confirm.click()
+    sync_api.expect(page.get_by_role("button", name=re.compile("^↶ Undo: Confirmed"))).to_be_visible(
+        timeout=STEP_MS)
+    wait_for_run(page)
+    sync_api.expect(confirm).to_have_count(0)
+    sync_api.expect(page.locator(".badge.confirmed")).to_have_count(wanted)
+    assert stored(out, fresh_pair).decisions()["confirmed"] == wanted > 0

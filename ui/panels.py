@@ -177,7 +177,7 @@ def pair_list(review: Review, shown: list[int], options: dict[str, Any]) -> None
     count, bulk = st.columns([3, 1], vertical_alignment="center")
     count.caption(f"{len(shown)} of {len(alignment.pairs)} rows · keys: j/k or ↓/↑ move, "
                   "c confirm, x reject, e edit, u undo, / search", help=LEGEND)
-    with bulk.popover("Confirm many…", width="stretch"):
+    with bulk.popover("Confirm many…", width="stretch", key="bulk", on_change="rerun"):
         bulk_confirm(review, shown)
     if not shown:
         st.info("No row matches this filter and search: choose another filter under Show, "
@@ -230,10 +230,15 @@ def bulk_confirm(review: Review, shown: list[int]) -> None:
     visible = set(shown)
     links = [i for i in review.unreviewed_links(threshold) if i in visible]
     st.button(f"Confirm {len(links)} link{'s' * (len(links) != 1)} ≥ {threshold:.2f}",
-              key="bulk_confirm", disabled=not links, on_click=act,
+              key="bulk_confirm", disabled=not links, on_click=_confirm_many,
               help="One action: one undo takes it back",
-              kwargs={"kind": "confirm_many", "layout": review.layout,
-                      "pairs": [pair_key(review.alignment.pairs[i]) for i in links]})
+              args=(review.layout, [pair_key(review.alignment.pairs[i]) for i in links]))
+
+
+def _confirm_many(layout: int, pairs: list[str]) -> None:
+    """Confirm, then close the popover: open, it covered the first rows the action changed."""
+    act("confirm_many", layout, pairs=pairs)
+    st.session_state["bulk"] = False
 
 
 def paged(items: list, key: str, bind: bool = False) -> list:
