@@ -392,6 +392,10 @@ def test_the_first_click_after_choosing_a_counterpart_takes_it(server, small_pag
         timeout=STEP_MS)
     with ReviewStore(store_path(out, fresh_pair)) as store:
         assert [a["kind"] for a in store.history()] == ["relink"]
+    # The list let the focus go: the keys review again.
+    wait_for_run(page)
+    page.keyboard.press("j")
+    assert current_row(page) is not None
 
 
 def test_linking_an_unmatched_claim_keeps_its_tab(server, page, fresh_pair):

@@ -80,12 +80,13 @@
   // A multiselect is taller while it has the focus (its text cursor takes a line of its
   // own). Pressing a button below it blurred it first, the button moved up ~30 px under
   // the pointer, the press ended off the button and the click was lost: the reviewer's
-  // first "Take it" after choosing a counterpart did nothing. While a list has the focus,
-  // pressing a button leaves the focus where it is (its choice is already sent), so the
-  // button stays put and the click lands.
+  // first "Take it" after choosing a counterpart did nothing. While a multiselect has the
+  // focus, pressing a button leaves the focus where it is (its choice is already sent),
+  // so the button stays put and the click lands. Only a multiselect: a focused selectbox
+  // (the sidebar's pair) keeps its height, and a click moves the focus away as usual.
   window.addEventListener("mousedown", (event) => {
     const active = document.activeElement;
-    if (event.button === 0 && active && active.getAttribute("role") === "combobox"
+    if (event.button === 0 && active && active.closest('[data-testid="stMultiSelect"]')
         && event.target.closest("button")) event.preventDefault();
   }, true);
 
