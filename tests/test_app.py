@@ -32,7 +32,7 @@ from align.review import (
     store_path,
 )
 from align.review.exports import md_literal
-from align.review.state import key_label
+from align.review.state import document, key_label
 from ui.panels import PAGE_SIZE, row_name, widget_key
 from ui.theme import BAND_COLOURS
 
@@ -303,17 +303,13 @@ def test_bulk_confirm_takes_only_the_rows_shown(app, out):
 def test_captions_bylines_and_datelines_offer_no_confirmation(app, out):
     review = stored(out)
     metadata = [p for p in review.alignment.pairs if not p.matched
-                and not any(document_of(review, side).sentences[i].matchable
+                and not any(document(review.alignment, side).sentences[i].matchable
                             for side in ("src", "tgt") for i in getattr(p, side))]
     assert metadata
     for pair in metadata:
         assert app.button(key=widget_key("confirm", pair_key(pair))).disabled
     link = next(p for p in review.alignment.pairs if p.matched)
     assert not app.button(key=widget_key("confirm", pair_key(link))).disabled
-
-
-def document_of(review: Review, side: str) -> Document:
-    return review.alignment.source if side == "src" else review.alignment.target
 
 
 def test_reject_makes_both_sides_unmatched(app, out):

@@ -225,10 +225,12 @@ class Review:
         (one rejection, though it leaves two unmatched rows) and rows still to decide."""
         needed = [(p, m) for p, m in zip(self.alignment.pairs, self.marks)
                   if needs_decision(p, self.alignment)]
-        rejected = {m.rejected or id(m) for m in self.marks if m.status == REJECTED}
-        # The rows one rejection leaves are one decision, made or needed, not two.
-        units = {("rejected", m.rejected) if m.status == REJECTED and m.rejected else id(m):
-                 m.status != UNREVIEWED for _, m in needed}
+
+        def decision(m: Mark) -> object:
+            """The rows one rejection leaves are one decision, made or needed, not two."""
+            return m.rejected if m.status == REJECTED and m.rejected else id(m)
+        rejected = {decision(m) for m in self.marks if m.status == REJECTED}
+        units = {decision(m): m.status != UNREVIEWED for _, m in needed}
         made = sum(units.values())
         return {"made": made, "needed": len(units), "to decide": len(units) - made,
                 "confirmed": sum(m.status == CONFIRMED for _, m in needed),
