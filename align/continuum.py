@@ -373,10 +373,7 @@ def align_continuum(src: Windows, tgt: Windows, views: Views,
     if n == 0 or m == 0 or n * m > p.full_matrix_cells:
         return first, "parallel"
     null = NullModel(src, tgt)
-    matched = [b for b in first if b[0] and b[1]]
-    judged = [supported(b, src, tgt, null, p, by_clauses=False) for b in matched]
-    held = [sum(len(kept[side]) for kept in judged if kept) for side in (0, 1)]
-    unsupported = 1 - (held[0] / n + held[1] / m) / 2
+    unsupported = unsupported_share(first, src, tgt, null, p)
     if unsupported <= p.translation_gap:
         return first, "parallel"
     if unsupported > p.coverage_gap and not (unsupported < 0.5 and shows_its_order(src, tgt, p)):
@@ -391,6 +388,33 @@ def align_continuum(src: Windows, tgt: Windows, views: Views,
             beads = continued(beads, mar, p, agreement)
         return judge_by_pair_levels(beads, *every, p.single), "comparable"
     p = dataclasses.replace(p, beads=gapped(p.beads, unsupported))
+    kept = monotone_blocks(src, tgt, null, p)
+    used = (np.zeros(n, bool), np.zeros(m, bool))
+    for s, t, _ in kept:
+        used[0][s], used[1][t] = True, True
+    # Clauses are embedded for what no block holds; a block's sentences compare whole.
+    left = views(~used[0], ~used[1])
+    if used[0].all() or used[1].all():
+        rest = ([([int(i)], [], 1.0) for i in np.flatnonzero(~used[0])]
+                + [([], [int(j)], 1.0) for j in np.flatnonzero(~used[1])])
+    else:
+        rest = undiluted(align_comparable(*left, p.single, used), src, tgt)
+    beads = grown(sorted(kept, key=lambda b: b[0][0]), in_order(rest, kept), src, tgt, null,
+                  left, p)
+    return judge_by_pair_levels(beads, *left, p.single), "continuum"
+
+
+def unsupported_share(first: list[Bead], src: Windows, tgt: Windows, null: NullModel,
+                      p: ContinuumParams) -> float:
+    """The share of sentences (mean of both sides) a monotone pass leaves unsupported."""
+    judged = [supported(b, src, tgt, null, p, by_clauses=False) for b in first if b[0] and b[1]]
+    held = [sum(len(kept[side]) for kept in judged if kept) for side in (0, 1)]
+    return 1 - (held[0] / src.n + held[1] / tgt.n) / 2
+
+
+def monotone_blocks(src: Windows, tgt: Windows, null: NullModel, p: ContinuumParams) -> list[Bead]:
+    """The blocks of monotone passes, pass after pass over what the earlier ones left."""
+    n, m = src.n, tgt.n
     matched = [b for b in align_parallel(src, tgt, p.beads) if b[0] and b[1]]
     used = (np.zeros(n, bool), np.zeros(m, bool))
     kept: list[Bead] = []
@@ -413,16 +437,7 @@ def align_continuum(src: Windows, tgt: Windows, views: Views,
                                  src, tgt, null, p)
                 if bead:
                     found.append(bead)
-    # Clauses are embedded for what no block holds; a block's sentences compare whole.
-    left = views(~used[0], ~used[1])
-    if used[0].all() or used[1].all():
-        rest = ([([int(i)], [], 1.0) for i in np.flatnonzero(~used[0])]
-                + [([], [int(j)], 1.0) for j in np.flatnonzero(~used[1])])
-    else:
-        rest = undiluted(align_comparable(*left, p.single, used), src, tgt)
-    beads = grown(sorted(kept, key=lambda b: b[0][0]), in_order(rest, kept), src, tgt, null,
-                  left, p)
-    return judge_by_pair_levels(beads, *left, p.single), "continuum"
+    return kept
 
 
 def shows_its_order(src: Windows, tgt: Windows, p: ContinuumParams) -> bool:
