@@ -84,6 +84,28 @@ def _senses(word: str) -> frozenset[str]:
     return frozenset().union(*(senses.get(ch, ()) for ch in word)) if found is None else found
 
 
+def joined_words(text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """jieba's word ``spans`` of a Simplified ``text``, with a lone Han character joined to
+    the word after or before it when the two are one CC-CEDICT word.
+
+    jieba leaves a character alone where its own dictionary lacks the word
+    (可持续 → 可 / 持续): the lone 可 then reads as a word of its own, and an
+    unsupported span that stops at it cuts the word in two (落实联合国2030年可).
+    """
+    words = _dictionary()[0]
+    out: list[tuple[int, int]] = []
+    for a, b in spans:
+        if out and out[-1][1] == a:
+            start = out[-1][0]
+            lone = 1 in (a - start, b - a) and b - start > 2  # a character beside a word
+            both = text[start:b]
+            if lone and all(HAN_CHAR.match(ch) for ch in both) and both in words:
+                out[-1] = (start, b)
+                continue
+        out.append((a, b))
+    return out
+
+
 def _han_words(text: str) -> list[str]:
     """jieba's words of a Simplified text that hold a Han character."""
     import jieba

@@ -36,6 +36,8 @@ import numpy as np
 
 from .e5_torch import E5Torch
 from .errors import InputError
+from .lexicon import joined_words
+from .model import is_chinese
 from .normalise import HAN, to_simplified
 
 METHODS = ("argmax", "itermax")
@@ -85,7 +87,7 @@ class Sentence:
     def from_text(cls, text: str, lang: str) -> Sentence:
         """Raw text split into words: jieba for Chinese, letters/digits and single
         punctuation marks for others. Spans point into ``text`` unchanged."""
-        if lang.startswith("zh"):
+        if is_chinese(lang):
             import jieba
 
             jieba.setLogLevel(60)  # its "building prefix dict" chatter goes to stderr
@@ -93,12 +95,13 @@ class Sentence:
             # (國內外嘉賓 → 國內 / 外嘉賓). OpenCC converts character by character
             # almost always; when it does, its word spans carry over unchanged.
             simplified = to_simplified(text)
+            read = simplified if len(simplified) == len(text) else text
             spans, start = [], 0
-            for piece in jieba.cut(simplified if len(simplified) == len(text) else text, HMM=True):
+            for piece in jieba.cut(read, HMM=True):
                 if piece.strip():
                     spans.append((start, start + len(piece)))
                 start += len(piece)
-            return cls(text, spans)
+            return cls(text, joined_words(read, spans))
         return cls(text, [m.span() for m in _LATIN_WORD.finditer(text)])
 
 

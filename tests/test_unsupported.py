@@ -57,6 +57,14 @@ def test_flagship_attendance_sentence_flags_what_the_chinese_lacks(flagship):
         assert words not in flagged
 
 
+def test_a_flagged_chinese_span_ends_on_a_word_boundary(flagship):
+    # The English never mentions the 2030 Agenda; the span used to stop inside 可持續
+    # (落實聯合國2030年可), where jieba had cut the word.
+    [pair] = [p for p in flagship.matched_pairs() if 37 in p.src]
+    [span] = [f.span for f in pair.flags if f.kind == KIND and f.side == "src"]
+    assert span.startswith("落實聯合國2030年可持續")
+
+
 def test_every_unsupported_flag_is_a_content_span_of_its_pair(flagship):
     for pair in flagship.matched_pairs():
         for f in pair.flags:

@@ -42,6 +42,16 @@ def test_raw_text_is_segmented_into_words():
     assert "1,000" in en.words and "three-day" in en.words
 
 
+def test_a_lone_character_joins_the_word_it_makes_with_its_neighbour():
+    # jieba cuts 可持续 into 可 / 持续; CC-CEDICT has 可持续 ("sustainable").
+    words = Sentence.from_text("推動落實聯合國2030年可持續發展議程。", "zh").words
+    assert words[4:8] == ["年", "可持續", "發展", "議程"]
+    # Two lone characters stay two words (的 + 话 is CEDICT's 的话, "if"; jieba's own call
+    # stands), and a word jieba found is never taken apart.
+    assert Sentence.from_text("他說的話很有道理", "zh").words[:3] == ["他", "說", "的話"]
+    assert "".join(Sentence.from_text(ZH, "zh").words) == ZH
+
+
 def test_tokens_find_the_words_they_overlap(aligner):
     # The model's own subword spans against the words: the same owners as testing
     # every word for every token, which took minutes on a 40,000-word line.
