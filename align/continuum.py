@@ -386,7 +386,8 @@ def align_continuum(src: Windows, tgt: Windows, views: Views,
         beads = corroborated(beads, every, p, mar, agreement)
         if agreement:
             beads = continued(beads, mar, p, agreement)
-        return judge_by_pair_levels(beads, *every, p.single), "comparable"
+        beads = judge_by_pair_levels(beads, *every, p.single)
+        return beads, "parallel" if linked_in_order(beads) else "comparable"
     p = dataclasses.replace(p, beads=gapped(p.beads, unsupported))
     kept = monotone_blocks(src, tgt, null, p)
     used = (np.zeros(n, bool), np.zeros(m, bool))
@@ -402,6 +403,20 @@ def align_continuum(src: Windows, tgt: Windows, views: Views,
     beads = grown(sorted(kept, key=lambda b: b[0][0]), in_order(rest, kept), src, tgt, null,
                   left, p)
     return judge_by_pair_levels(beads, *left, p.single), "continuum"
+
+
+def linked_in_order(beads: list[Bead]) -> bool:
+    """Every sentence linked, and the beads in the same order on both sides.
+
+    Whatever step found such links, the pair reads as a translation. A pair of
+    two or three sentences has too few non-pairs for :class:`NullModel` to tell
+    its pairs apart, so the first pass finds it unsupported and coverage's
+    steps link it instead.
+    """
+    if any(not s or not t for s, t, _ in beads):
+        return False
+    starts = [min(t) for _, t in sorted((min(s), t) for s, t, _ in beads)]
+    return starts == sorted(starts)
 
 
 def unsupported_share(first: list[Bead], src: Windows, tgt: Windows, null: NullModel,

@@ -464,3 +464,20 @@ def test_news_english_only_sentences_are_not_linked_across_the_order(default_enc
     precision, recall, _, _, unmatched_en = news_figures("cut 20/10, order kept", default_encoder)
     assert precision >= 0.9 and recall >= 0.95, (precision, recall)
     assert unmatched_en >= 0.95, unmatched_en
+
+
+def test_a_two_sentence_translation_is_called_a_translation(default_encoder):
+    """Two sentences a side give the null model too few non-pairs to support any bead, so
+    coverage's steps link them; when they link every sentence in order the pair is still
+    a translation (the review app opens a translation in document order)."""
+    from align.ingest import document_from_text
+    from align.pipeline import align_documents
+
+    zh = document_from_text("今天上午，市政府召开新闻发布会。\n发言人介绍了新的公共交通计划。", "zh",
+                            presplit=True)
+    en = document_from_text("The city government held a press conference this morning.\n"
+                            "A spokesman presented the new public transport plan.", "en",
+                            presplit=True)
+    alignment = align_documents(zh, en, default_encoder, mode="auto", words=False)
+    assert [(p.src, p.tgt) for p in alignment.pairs] == [([0], [0]), ([1], [1])]
+    assert alignment.mode == "parallel"
