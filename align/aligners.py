@@ -16,6 +16,7 @@ encoder only encodes.
 from __future__ import annotations
 
 import dataclasses
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,10 +25,10 @@ import numpy as np
 from . import comparable, continuum, evidence, parallel
 from .agreement import TokenAgreement
 from .lexicon import Lexicon
-from .embed import Encoder, FusedEncoder, Progress
+from .embed import CachedEncoder, Encoder, FusedEncoder, Progress
 from .errors import InputError
 from .model import Document, Pair
-from .views import clause_view, parallel_windows, renamed
+from .views import clause_view, fast_part, parallel_windows, renamed
 
 # Comparable mode's margin bar separates right and wrong links better with more
 # of USE's wide cosine spread (flagship gold, README); bead scoring ranks
@@ -87,12 +88,44 @@ class Aligner:
         self.check_size(len(src_ids), len(tgt_ids))
         encoder = self.encoder_for(encoder)
         texts = [source.sentences[i].norm for i in src_ids] + [target.sentences[j].norm for j in tgt_ids]
+        if isinstance(encoder, FusedEncoder) and all(isinstance(enc, CachedEncoder)
+                                                     for enc, _ in encoder.members):
+            self._side_by_side(source, target, src_ids, tgt_ids, encoder, progress)
         vecs = encoder.encode(texts, progress)
         src_vecs, tgt_vecs = vecs[:len(src_ids)], vecs[len(src_ids):]
         views = (self.view(source, src_ids, src_vecs, encoder, progress, "source"),
                  self.view(target, tgt_ids, tgt_vecs, encoder, progress, "target"))
         return Prepared(source, target, src_ids, tgt_ids, src_vecs, tgt_vecs, views,
                         self.extra(source, target, src_ids, tgt_ids, encoder))
+
+    def _side_by_side(self, source: Document, target: Document, src_ids: list[int],
+                      tgt_ids: list[int], encoder: FusedEncoder, progress: Progress | None) -> None:
+        """Fill the members' caches two at a time: the slow member's sentence vectors here,
+        and in a thread the fast member's part of this regime's views (its windows and
+        clause runs), which need only the texts. Each takes about half of a document
+        pair's time and runs on one core, so on two cores the pair is prepared in about
+        the time of the longer; the views then read both from the caches. The thread
+        reports no progress (the review app's widgets take it from this thread only)."""
+        fast = fast_part(encoder)
+        if fast is None:
+            return
+        sides = [(doc, ids, side, [doc.sentences[i].norm for i in ids])
+                 for doc, ids, side in ((source, src_ids, "source"), (target, tgt_ids, "target"))]
+        failed: list[BaseException] = []
+
+        def fast_views() -> None:
+            try:
+                for doc, ids, side, texts in sides:
+                    self.view(doc, ids, fast.encode(texts), fast, None, side)
+            except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
+                failed.append(exc)
+        # A daemon: if the caller stops (Ctrl-C, the app's stop), nothing waits for it.
+        thread = threading.Thread(target=fast_views, daemon=True)
+        thread.start()
+        encoder.encode(sides[0][3] + sides[1][3], progress, members=lambda enc: not enc.fast)
+        thread.join()
+        if failed:
+            raise failed[0]
 
     def align(self, prepared: Prepared) -> list[Pair]:
         """Beads as pairs of sentence ids (the aligner works on positions in the ids)."""

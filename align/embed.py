@@ -228,11 +228,15 @@ class FusedEncoder(Encoder):
         self.dim = sum(enc.dim for enc, _ in members)
 
     def encode(self, texts: Sequence[str], progress: Progress | None = None,
-               memo: Memo = no_memo) -> np.ndarray:
+               memo: Memo = no_memo, members: Callable[[Encoder], bool] | None = None) -> np.ndarray:
         """Each member reports as ``<stage> (<member>)``: their speeds differ ~20x, and
-        one bar running twice from 0 would look like a restart with a wrong ETA."""
+        one bar running twice from 0 would look like a restart with a wrong ETA.
+        ``members``: only those members encode, the rest are left out of the result (to
+        fill their caches one at a time, :meth:`align.aligners.Aligner.prepare`)."""
         parts = []
         for enc, scale in self._members:
+            if members is not None and not members(enc):
+                continue
             report = (lambda stage, done, total, name=enc.name: progress(f"{stage} ({name})", done, total)
                       ) if progress else None
             parts.append(enc.encode(texts, report) * scale)

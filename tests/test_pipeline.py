@@ -327,3 +327,23 @@ def test_a_three_sentence_summary_of_a_book_finds_its_three_links(default_encode
     alignment = align_documents(source, target, default_encoder)
     links = sorted((p.src, p.tgt) for p in alignment.matched_pairs())
     assert links == [([i], [k]) for k, (i, _) in enumerate(picks)], (alignment.mode, links)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", ["auto", "parallel", "comparable"])
+def test_members_filling_their_caches_side_by_side_change_nothing(tmp_path, mode):
+    """With a disk cache, the slow member encodes the sentences while a thread fills the
+    fast member's cache with this regime's windows and clause runs (aligners.py); without
+    one, everything runs in turn. The two must give the same alignment, from a cold cache."""
+    from align.embed import EmbeddingCache, load_encoder
+
+    source = load_document(ROOT / "corpus" / "001_6e67b410ee902a66.txt", "zh")
+    target = load_document(ROOT / "corpus" / "003_3cceb59c81ded892.txt", "en")
+    side_by_side = align_documents(source, target, load_encoder(
+        "default", cache=EmbeddingCache(tmp_path / "cold.sqlite")), mode=mode, words=False)
+    in_turn = align_documents(source, target, load_encoder("default", cache=False), mode=mode,
+                              words=False)
+    assert side_by_side.mode == in_turn.mode
+    assert [(p.src, p.tgt) for p in side_by_side.pairs] == [(p.src, p.tgt) for p in in_turn.pairs]
+    assert [p.score for p in side_by_side.pairs] == pytest.approx([p.score for p in in_turn.pairs],
+                                                                   abs=1e-4)
