@@ -104,26 +104,45 @@ class Aligner:
         and in a thread the fast member's part of this regime's views (its windows and
         clause runs), which need only the texts. Each takes about half of a document
         pair's time and runs on one core, so on two cores the pair is prepared in about
-        the time of the longer; the views then read both from the caches. The thread
-        reports no progress (the review app's widgets take it from this thread only)."""
+        the time of the longer; the views then read both from the caches.
+
+        The review app's widgets take progress from this thread only, so the thread's
+        steps are recorded and reported here once the slow member is done, live until
+        the thread ends: the bar never sits still while work goes on."""
         fast = fast_part(encoder)
         if fast is None:
             return
-        sides = [(doc, ids, side, [doc.sentences[i].norm for i in ids])
-                 for doc, ids, side in ((source, src_ids, "source"), (target, tgt_ids, "target"))]
+        texts = [[doc.sentences[i].norm for i in ids] for doc, ids in ((source, src_ids),
+                                                                       (target, tgt_ids))]
+        steps: list[tuple[str, int, int]] = []
         failed: list[BaseException] = []
+
+        def record(stage: str, done: int, total: int) -> None:
+            steps.append((f"{stage} ({fast.name})", done, total))
 
         def fast_views() -> None:
             try:
-                for doc, ids, side, texts in sides:
-                    self.view(doc, ids, fast.encode(texts), fast, None, side)
+                vecs = fast.encode(texts[0] + texts[1], record)
+                self.view(source, src_ids, vecs[:len(src_ids)], fast, record, "source")
+                self.view(target, tgt_ids, vecs[len(src_ids):], fast, record, "target")
             except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
                 failed.append(exc)
         # A daemon: if the caller stops (Ctrl-C, the app's stop), nothing waits for it.
         thread = threading.Thread(target=fast_views, daemon=True)
         thread.start()
-        encoder.encode(sides[0][3] + sides[1][3], progress, members=lambda enc: not enc.fast)
-        thread.join()
+        encoder.encode(texts[0] + texts[1], progress, members=lambda enc: not enc.fast)
+        told = len(steps)
+        # The step under way now is shown from here on, counting the work it has left
+        # (its rate and time left are then its own); steps already done are not shown.
+        under_way, before = (steps[-1][0], steps[-1][1]) if steps else (None, 0)
+        while thread.is_alive() or told < len(steps):
+            thread.join(0.2)
+            for stage, done, total in steps[told:]:
+                if stage != under_way or done < before:  # another step, or the next of its name
+                    under_way, before = None, 0
+                if progress:
+                    progress(stage, done - before, total - before)
+                told += 1
         if failed:
             raise failed[0]
 
