@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from . import comparable, continuum, evidence, parallel
+from . import comparable, continuum, evidence, parallel, reference
 from .agreement import TokenAgreement
 from .lexicon import Lexicon
 from .embed import CachedEncoder, Encoder, FusedEncoder, Progress
@@ -53,6 +53,9 @@ class Prepared:
     tgt_vecs: np.ndarray
     views: tuple[Any, Any]
     extra: Any = None
+    lone: list[tuple[list[int], list[int], float]] | None = None
+    """Beads of a pair of one sentence a side, judged against reference pairs
+    (:mod:`align.reference`), where the regime judges such pairs at all."""
 
 
 class Aligner:
@@ -62,6 +65,12 @@ class Aligner:
     weights: dict[str, float] | None = None
     """Fusion weights for the fused default encoder (None: the encoder's own)."""
 
+    @property
+    def single(self) -> comparable.ComparableParams | None:
+        """How this regime judges a link on its own, which a pair of one sentence a side
+        is (:mod:`align.reference`); None: it does not judge (parallel mode links)."""
+        return None
+
     def __init__(self, params: Any) -> None:
         self.params = params
 
@@ -69,6 +78,8 @@ class Aligner:
         sig = {"mode": self.mode, "params": dataclasses.asdict(self.params)}
         if self.weights:
             sig["weights"] = dict(self.weights)
+        if self.single is not None:
+            sig["one_sentence_pairs"] = reference.signature()
         return sig
 
     def encoder_for(self, encoder: Encoder) -> Encoder:
@@ -95,8 +106,14 @@ class Aligner:
         src_vecs, tgt_vecs = vecs[:len(src_ids)], vecs[len(src_ids):]
         views = (self.view(source, src_ids, src_vecs, encoder, progress, "source"),
                  self.view(target, tgt_ids, tgt_vecs, encoder, progress, "target"))
+        lone = None
+        if self.single is not None and reference.applies(source.lang, target.lang,
+                                                         len(src_ids), len(tgt_ids)):
+            lone = reference.one_to_one(*texts, source.lang,
+                                        ComparableAligner(self.single).encoder_for(encoder),
+                                        self.single.no_counterpart_at_non_pair)
         return Prepared(source, target, src_ids, tgt_ids, src_vecs, tgt_vecs, views,
-                        self.extra(source, target, src_ids, tgt_ids, encoder))
+                        self.extra(source, target, src_ids, tgt_ids, encoder), lone)
 
     def _side_by_side(self, source: Document, target: Document, src_ids: list[int],
                       tgt_ids: list[int], encoder: FusedEncoder, progress: Progress | None) -> None:
@@ -149,8 +166,9 @@ class Aligner:
     def align(self, prepared: Prepared) -> list[Pair]:
         """Beads as pairs of sentence ids (the aligner works on positions in the ids)."""
         src_ids, tgt_ids = prepared.src_ids, prepared.tgt_ids
+        beads = prepared.lone if prepared.lone is not None else self.beads(prepared)
         return [Pair([src_ids[i] for i in s], [tgt_ids[j] for j in t], float(c))
-                for s, t, c in self.beads(prepared)]
+                for s, t, c in beads]
 
     # --- what each regime fills in -------------------------------------------------------------
 
@@ -193,6 +211,10 @@ class ComparableAligner(Aligner):
     def __init__(self, params: comparable.ComparableParams = comparable.ComparableParams()) -> None:
         super().__init__(params)
 
+    @property
+    def single(self):
+        return self.params
+
     def check_size(self, n, m):
         if n * m > FULL_MATRIX_CELLS:
             raise InputError("--mode", f"comparable mode compares every sentence with every other: "
@@ -219,6 +241,10 @@ class ContinuumAligner(Aligner):
     def __init__(self, params: continuum.ContinuumParams = continuum.ContinuumParams()) -> None:
         super().__init__(params)
 
+    @property
+    def single(self):
+        return self.params.single
+
     def signature(self):
         return {**super().signature(), "aligner": "auto", "single_weights": dict(COMPARABLE_WEIGHTS),
                 "agreement": TokenAgreement.signature()}
@@ -244,6 +270,11 @@ class ContinuumAligner(Aligner):
                     clause_view(target, tgt_ids, vecs[len(src_ids):], single, self.params.single,
                                 only=left_tgt))
         return views, agreement
+
+    def align(self, prepared):
+        if prepared.lone is not None:
+            self.mode = "parallel" if len(prepared.lone) == 1 else "comparable"
+        return super().align(prepared)
 
     def beads(self, prepared):
         views, agreement = prepared.extra
