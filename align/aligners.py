@@ -65,14 +65,14 @@ class Aligner:
     weights: dict[str, float] | None = None
     """Fusion weights for the fused default encoder (None: the encoder's own)."""
 
+    def __init__(self, params: Any) -> None:
+        self.params = params
+
     @property
     def single(self) -> comparable.ComparableParams | None:
         """How this regime judges a link on its own, which a pair of one sentence a side
         is (:mod:`align.reference`); None: it does not judge (parallel mode links)."""
         return None
-
-    def __init__(self, params: Any) -> None:
-        self.params = params
 
     def signature(self) -> dict[str, Any]:
         sig = {"mode": self.mode, "params": dataclasses.asdict(self.params)}
