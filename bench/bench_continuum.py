@@ -11,6 +11,11 @@ a change that lifts one document and sinks another is tuning to the set.
     python bench/bench_continuum.py                       # MAC-Dev + news, all settings
     python bench/bench_continuum.py --sets mac --modes auto,parallel,comparable --seeds 2
     python bench/bench_continuum.py --sets mac --modes auto --cut-known   # + a ceiling row
+    python bench/bench_continuum.py --sets news2 --modes auto --seeds 4   # longer articles
+
+Sets: ``mac`` (MAC-Dev), ``textberg`` (Text+Berg, de→fr), ``news`` (the 7 Xinhua
+articles of the word-alignment dev pairs, 3-10 sentences) and ``news2`` (each of those
+followed by the next, 8-20 sentences, the size of the held-out articles).
 
 ``--cut-known`` adds the row "auto, cut known": auto mode given only the sentences
 that have a counterpart, the gold's unmatched ones added back as unmatched. It is
@@ -35,8 +40,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from coverage import (GOLD, SETTINGS, counts, make_case, margin_mining, news_articles, prf,
-                      read_gold_doc, unmatched)
+from coverage import (GOLD, SETTINGS, counts, joined_two_by_two, make_case, margin_mining,
+                      news_articles, prf, read_gold_doc, unmatched)
 from tune_parallel import reliability
 
 from align import __version__
@@ -49,9 +54,11 @@ SETS = {"mac": ("mac-dev", "zh", "en"), "textberg": ("text+berg", "de", "fr")}
 
 def gold_documents(name: str):
     """(doc id, source lines, target lines, gold beads) of a set, or None if absent."""
-    if name == "news":
+    if name in ("news", "news2"):
         folder = GOLD / "zh-en-words"
-        return news_articles(folder) if folder.exists() else None
+        if not folder.exists():
+            return None
+        return news_articles(folder) if name == "news" else joined_two_by_two(news_articles(folder))
     folder, src, tgt = SETS[name]
     if not (GOLD / folder).exists():
         return None

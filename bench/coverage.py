@@ -170,6 +170,18 @@ def news_articles(folder: Path = GOLD / "zh-en-words") -> list[tuple[str, list[s
     return out
 
 
+def joined_two_by_two(docs: list) -> list[tuple[str, list[str], list[str], list[Bead]]]:
+    """Each article followed by the next (8-20 sentences: the size of the held-out news
+    articles; the dev ones have 3-10). Listed every other one first, so that neighbours in
+    the list share no article (the off-topic setting takes the next one's English)."""
+    out = []
+    for k, (name, src, tgt, gold) in enumerate(docs):
+        name2, src2, tgt2, gold2 = docs[(k + 1) % len(docs)]
+        moved = [(tuple(i + len(src) for i in s), tuple(j + len(tgt) for j in t)) for s, t in gold2]
+        out.append((f"{name}+{name2}", src + src2, tgt + tgt2, [*map(tuple, gold), *moved]))
+    return out[::2] + out[1::2]
+
+
 def _detok(line: str) -> str:
     text = " ".join(line.split()).replace("-LRB- ", "(").replace(" -RRB-", ")")
     for mark in (" ,", " .", " ;", " :", " ?", " !", " 's", " n't", " %"):
