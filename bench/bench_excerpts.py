@@ -45,7 +45,8 @@ def excerpts(docs, seed: int = 0):
         beads = [b for b in gold if b[0] and b[1]]
         k = 0
         while k < len(beads):
-            part, k = beads[k:k + rng.randint(6, 14)], k + len(beads[k:k + 14])
+            size = rng.randint(6, 14)
+            part, k = beads[k:k + size], k + size
             s = sorted(i for b in part for i in b[0])
             t = sorted(j for b in part for j in b[1])
             if s != list(range(s[0], s[-1] + 1)) or t != list(range(t[0], t[-1] + 1)):
