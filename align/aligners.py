@@ -273,7 +273,7 @@ class ContinuumAligner(Aligner):
 
     def align(self, prepared):
         if prepared.lone is not None:
-            self.mode = "parallel" if len(prepared.lone) == 1 else "comparable"
+            self.mode = "parallel" if continuum.linked_in_order(prepared.lone) else "comparable"
         return super().align(prepared)
 
     def beads(self, prepared):
