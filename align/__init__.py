@@ -6,4 +6,4 @@ Pipeline: :mod:`align.ingest` (read, decode, normalise, segment) →
 :mod:`align.export`; :mod:`align.pipeline` runs it end to end.
 """
 
-__version__ = "0.1.22"
+__version__ = "0.1.23"

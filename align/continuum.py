@@ -75,7 +75,7 @@ from .comparable import (ComparableParams, View, align_comparable, confidence,
                          judge_by_pair_levels, link_margins, margins, mutual_links, share_figure)
 from .jumps import Bead, align_jumps
 from .model import crossing
-from .parallel import ClauseSpans, ParallelParams, Windows, align_parallel
+from .parallel import ClauseSpans, ParallelParams, Windows, align_parallel, length_ratio
 
 if TYPE_CHECKING:
     from .agreement import TokenAgreement
@@ -373,7 +373,9 @@ def align_continuum(src: Windows, tgt: Windows, views: Views,
     if n == 0 or m == 0 or n * m > p.full_matrix_cells:
         return first, "parallel"
     null = NullModel(src, tgt)
-    unsupported = unsupported_share(first, src, tgt, null, p)
+    judged = [b for b in (supported(b, src, tgt, null, p, by_clauses=False)
+                          for b in first if b[0] and b[1]) if b]
+    unsupported = unsupported_share(judged, src, tgt)
     if unsupported <= p.translation_gap:
         return first, "parallel"
     if unsupported > p.coverage_gap and not (unsupported < 0.5 and shows_its_order(src, tgt, p)):
@@ -389,7 +391,7 @@ def align_continuum(src: Windows, tgt: Windows, views: Views,
         beads = judge_by_pair_levels(beads, *every, p.single)
         return beads, "parallel" if linked_in_order(beads) else "comparable"
     p = dataclasses.replace(p, beads=gapped(p.beads, unsupported))
-    kept = monotone_blocks(src, tgt, null, p)
+    kept = monotone_blocks(src, tgt, null, p, linked_ratio(judged, src, tgt))
     used = (np.zeros(n, bool), np.zeros(m, bool))
     for s, t, _ in kept:
         used[0][s], used[1][t] = True, True
@@ -419,18 +421,37 @@ def linked_in_order(beads: list[Bead]) -> bool:
     return starts == sorted(starts)
 
 
-def unsupported_share(first: list[Bead], src: Windows, tgt: Windows, null: NullModel,
-                      p: ContinuumParams) -> float:
-    """The share of sentences (mean of both sides) a monotone pass leaves unsupported."""
-    judged = [supported(b, src, tgt, null, p, by_clauses=False) for b in first if b[0] and b[1]]
-    held = [sum(len(kept[side]) for kept in judged if kept) for side in (0, 1)]
+def unsupported_share(judged: list[Bead], src: Windows, tgt: Windows) -> float:
+    """The share of sentences (mean of both sides) that the ``judged`` beads of a monotone
+    pass (those that stand, :func:`supported`) leave out."""
+    held = [sum(len(bead[side]) for bead in judged) for side in (0, 1)]
     return 1 - (held[0] / src.n + held[1] / tgt.n) / 2
 
 
-def monotone_blocks(src: Windows, tgt: Windows, null: NullModel, p: ContinuumParams) -> list[Bead]:
-    """The blocks of monotone passes, pass after pass over what the earlier ones left."""
+def linked_ratio(judged: list[Bead], src: Windows, tgt: Windows) -> float:
+    """Target characters per source character over the ``judged`` beads of a monotone pass.
+
+    The parallel aligner's length agreement expects the two sides' total lengths
+    to match (:func:`align.parallel.length_ratio`), which a pair with gaps breaks:
+    with 35 % of the English beads cut the whole English is 0.72 of the length its
+    Chinese would take (MAC-Dev and Text+Berg, 0.3 news-like), so a Chinese
+    sentence whose English was cut looks like the missing length of its
+    neighbour's bead, and an English sentence that renders half of a Chinese one
+    looks like too much. The beads that stand measure the translator's own ratio.
+    """
+    if not judged:
+        return length_ratio(src, tgt)
+    chars = [sum(float(side.chars[0][k]) for bead in judged for k in bead[n])
+             for n, side in ((0, src), (1, tgt))]
+    return chars[1] / max(chars[0], 1e-9)
+
+
+def monotone_blocks(src: Windows, tgt: Windows, null: NullModel, p: ContinuumParams,
+                    ratio: float) -> list[Bead]:
+    """The blocks of monotone passes, pass after pass over what the earlier ones left, with
+    the pair's ``ratio`` of lengths (:func:`linked_ratio`)."""
     n, m = src.n, tgt.n
-    matched = [b for b in align_parallel(src, tgt, p.beads) if b[0] and b[1]]
+    matched = [b for b in align_parallel(src, tgt, p.beads, ratio) if b[0] and b[1]]
     used = (np.zeros(n, bool), np.zeros(m, bool))
     kept: list[Bead] = []
     found = [bead for bead in (supported(b, src, tgt, null, p) for b in matched) if bead]
@@ -446,7 +467,7 @@ def monotone_blocks(src: Windows, tgt: Windows, null: NullModel, p: ContinuumPar
         if not len(left[0]) or not len(left[1]):
             break
         found = []
-        for s, t, c in align_parallel(src.take(left[0]), tgt.take(left[1]), p.beads):
+        for s, t, c in align_parallel(src.take(left[0]), tgt.take(left[1]), p.beads, ratio):
             if s and t:
                 bead = supported(([int(left[0][i]) for i in s], [int(left[1][j]) for j in t], c),
                                  src, tgt, null, p)

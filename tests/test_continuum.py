@@ -18,9 +18,10 @@ import pytest
 
 from align.comparable import View, align_comparable
 from align.continuum import (ContinuumParams, NullModel, align_continuum, clause_match, coverage,
-                             in_order, shows_its_order, undiluted)
+                             in_order, linked_ratio, shows_its_order, undiluted)
 from align.jumps import _one_claim_each, align_jumps
-from align.parallel import MAX_CLAUSES, ClauseSpans, ParallelParams, Windows, window_chars
+from align.parallel import (MAX_CLAUSES, ClauseSpans, ParallelParams, Windows, length_ratio,
+                            window_chars)
 
 ROOT = Path(__file__).resolve().parents[1]
 P = ContinuumParams()
@@ -146,6 +147,20 @@ def test_a_sentence_merged_in_for_want_of_its_own_counterpart_is_left_unmatched(
     beads = [([0, 1], [0], 0.9), ([2], [2], 0.9), ([3, 4], [1], 0.9)]
     out = sorted((s, t) for s, t, _ in undiluted(beads, windows(src), windows(tgt)))
     assert out == [([0], [0]), ([1], []), ([2], [2]), ([3, 4], [1])]
+
+
+def test_the_length_a_translator_gives_is_read_from_the_beads_that_stand_not_the_whole_sides():
+    """Five Chinese sentences of 20 characters rendered in 50 each, two of them with their
+    English cut, and one English-only sentence of 10: the sides' totals say 1.6 English
+    characters a Chinese one, the three linked beads the translator's 2.5."""
+    rng = np.random.default_rng(2)
+    src, tgt = windows(unit(rng, 5)), windows(unit(rng, 4))
+    src.chars = window_chars(np.full(5, 20.0), 4)
+    tgt.chars = window_chars(np.array([50.0, 50.0, 10.0, 50.0]), 4)
+    judged = [([0], [0], 0.9), ([1], [1], 0.9), ([4], [3], 0.9)]
+    assert length_ratio(src, tgt) == pytest.approx(1.6)
+    assert linked_ratio(judged, src, tgt) == pytest.approx(2.5)
+    assert linked_ratio([], src, tgt) == pytest.approx(1.6)
 
 
 def test_a_single_link_that_jumps_across_the_blocks_is_left_unmatched():
@@ -312,13 +327,32 @@ def test_a_translation_with_gaps_skips_at_its_own_gap_share(default_encoder):
     beside it, which then failed the member tests and broke its block (0.1.13: link precision
     0.823, recall 0.734, unmatched-English F1 0.632); priced at the share the first pass left
     unsupported (0.31 here), the orphans are skipped and the blocks hold (0.873, 0.814,
-    0.738)."""
+    0.738). Since 0.1.23 the passes expect the linked beads' lengths (:func:`linked_ratio`):
+    0.837, 0.814, 0.675 on this draw, the one MAC-Dev chapter at 35/15 that change lowers
+    (its other draw rises; the two together are level, docs/development.md)."""
     from coverage import prf
 
     precision, recall, _, _, unmatched_en = prf(
         case_counts(mac_case(4, "cut 35/15, order kept"), default_encoder, "auto"))
-    assert precision >= 0.86 and recall >= 0.80, (precision, recall)
-    assert unmatched_en >= 0.70, unmatched_en
+    assert precision >= 0.83 and recall >= 0.80, (precision, recall)
+    assert unmatched_en >= 0.66, unmatched_en
+
+
+@pytest.mark.skipif(not GOLD.is_dir(),
+                    reason="../shared/gold/mac-dev absent (evaluation data, not shipped)")
+def test_a_translation_with_gaps_expects_the_lengths_of_its_linked_beads(default_encoder):
+    """MAC-Dev chapter 001 with 35 % of the English and 15 % of the Chinese cut, order kept:
+    the whole English is 0.74 of the length the kept Chinese takes, so at the sides' ratio an
+    English sentence that renders half of a Chinese one looked like too much (0.1.22: 6 of 16
+    splits found whole, unmatched-English F1 0.761). At the ratio of the first pass's linked
+    beads, 9 and 0.806."""
+    from coverage import prf
+
+    case = mac_case(0, "cut 35/15, order kept")
+    pairs = aligned(case, default_encoder).pairs
+    split, whole = splits_found_whole(case, {(i, j) for p in pairs for i in p.src for j in p.tgt})
+    unmatched_en = prf(case_counts(case, default_encoder, "auto"))[4]
+    assert split == 16 and whole >= 8 and unmatched_en >= 0.79, (split, whole, unmatched_en)
 
 
 @pytest.mark.skipif(not GOLD.is_dir(),
