@@ -23,7 +23,9 @@ in any order — plus isolated links. So:
 2. **Blocks, pass after pass.** Otherwise the pair has gaps, and the passes
    price a skip at the share the first pass left unsupported (:func:`gapped`):
    at a translation's price an omitted sentence is merged into its
-   neighbour's bead. Unsupported members are taken out of their beads (an
+   neighbour's bead; and they expect the lengths of the first pass's beads
+   that stand, not of the whole sides, which the cut made unequal
+   (:func:`linked_ratio`). Unsupported members are taken out of their beads (an
    extra member must match one of the other side's sentences or a run of its
    clauses: a split renders part of a sentence, a sentence merged in for want
    of its own counterpart matches no part), the beads of the pass are grouped
