@@ -40,6 +40,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench_alignment import beads_of
 from coverage import (GOLD, SETTINGS, counts, joined_two_by_two, make_case, margin_mining,
                       news_articles, prf, read_gold_doc, unmatched)
 from tune_parallel import reliability
@@ -85,8 +86,7 @@ def run(docs, langs, encoder, modes, seeds, only: str = "", cut_known: bool = Fa
                 target = document_from_text("\n".join(case.tgt), tgt_lang, f"{doc}.tgt", presplit=True)
                 for mode in modes:
                     alignment = align_documents(source, target, encoder, mode=mode, words=False)
-                    beads = [(tuple(p.src), tuple(p.tgt)) for p in alignment.pairs]
-                    doc_counts[mode] += counts(case.gold, beads)
+                    doc_counts[mode] += counts(case.gold, beads_of(alignment.pairs))
                     if mode == "auto":
                         picked[alignment.mode] = picked.get(alignment.mode, 0) + 1
                         said_unmatched += unmatched_calls(alignment.pairs, case.gold)

@@ -27,6 +27,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench_alignment import beads_of
 from bench_continuum import gold_documents
 from coverage import counts, prf
 
@@ -78,7 +79,7 @@ def main() -> None:
                     document_from_text("\n".join(src), LANGS[name][0], "src", presplit=True),
                     document_from_text("\n".join(tgt), LANGS[name][1], "tgt", presplit=True),
                     encoder, mode=mode, words=False)
-                test = [(tuple(p.src), tuple(p.tgt)) for p in alignment.pairs]
+                test = beads_of(alignment.pairs)
                 total += counts(gold, test)
                 found += len(set(gold) & set(test))
                 picked[alignment.mode] += 1

@@ -230,12 +230,16 @@ def aligned(case, encoder, mode: str = "auto"):
     return align_documents(zh, en, encoder, mode=mode, words=False)
 
 
-def case_counts(case, encoder, mode: str) -> np.ndarray:
-    """Link and unmatched counts (``coverage.counts``) of ``mode`` on a made coverage case."""
+def pair_counts(case, pairs) -> np.ndarray:
+    """Link and unmatched counts (``coverage.counts``) of aligned ``pairs`` on a made case."""
     from coverage import counts
 
-    pairs = aligned(case, encoder, mode).pairs
     return counts(case.gold, [(tuple(p.src), tuple(p.tgt)) for p in pairs])
+
+
+def case_counts(case, encoder, mode: str) -> np.ndarray:
+    """Link and unmatched counts (``coverage.counts``) of ``mode`` on a made coverage case."""
+    return pair_counts(case, aligned(case, encoder, mode).pairs)
 
 
 def splits_found_whole(case, got: set[tuple[int, int]]) -> tuple[int, int]:
@@ -247,11 +251,11 @@ def splits_found_whole(case, got: set[tuple[int, int]]) -> tuple[int, int]:
 
 def split_figures(case, encoder) -> tuple[int, int, float, float]:
     """Auto mode on a made coverage case: splits (:func:`splits_found_whole`), link P and R."""
-    from coverage import counts, prf
+    from coverage import prf
 
     pairs = aligned(case, encoder).pairs
     split, whole = splits_found_whole(case, {(i, j) for p in pairs for i in p.src for j in p.tgt})
-    precision, recall = prf(counts(case.gold, [(tuple(p.src), tuple(p.tgt)) for p in pairs]))[:2]
+    precision, recall = prf(pair_counts(case, pairs))[:2]
     return split, whole, precision, recall
 
 
@@ -306,7 +310,7 @@ def test_a_sentence_whose_counterpart_was_cut_is_not_kept_beside_a_split(default
     half joins as it would stay (0.1.12). Since 0.1.14 the passes skip at the pair's own gap
     share: 21, 11 and 0.704 — the one MAC-Dev chapter that change lowers, since it splits
     most and a half is now as cheap to skip as to merge (docs/development.md)."""
-    from coverage import counts, prf, unmatched
+    from coverage import prf, unmatched
 
     case = mac_case(1, "cut 35/15, order kept")
     pairs = aligned(case, default_encoder).pairs
@@ -314,7 +318,7 @@ def test_a_sentence_whose_counterpart_was_cut_is_not_kept_beside_a_split(default
     split, whole = splits_found_whole(case, got)
     orphans = unmatched(case.gold, 0)
     merged = [i for p in pairs if p.tgt and len(p.src) > 1 for i in p.src if i in orphans]
-    precision = prf(counts(case.gold, [(tuple(p.src), tuple(p.tgt)) for p in pairs]))[0]
+    precision = prf(pair_counts(case, pairs))[0]
     assert (split, len(orphans)) == (57, 90)
     assert whole >= 20 and len(merged) <= 11 and precision >= 0.70, (whole, merged, precision)
 
@@ -351,7 +355,7 @@ def test_a_translation_with_gaps_expects_the_lengths_of_its_linked_beads(default
     case = mac_case(0, "cut 35/15, order kept")
     pairs = aligned(case, default_encoder).pairs
     split, whole = splits_found_whole(case, {(i, j) for p in pairs for i in p.src for j in p.tgt})
-    unmatched_en = prf(case_counts(case, default_encoder, "auto"))[4]
+    unmatched_en = prf(pair_counts(case, pairs))[4]
     assert split == 16 and whole >= 8 and unmatched_en >= 0.79, (split, whole, unmatched_en)
 
 
@@ -363,13 +367,12 @@ def test_a_heavily_cut_translation_that_kept_its_order_is_aligned_in_order(defau
     matched as coverage (link precision 0.635, recall 0.399, F1 0.490). 17 of its 19 mutual
     best links lie on one chain, so it is aligned in order, block by block (0.597, 0.519,
     0.556)."""
-    from coverage import counts, prf
+    from coverage import prf
 
     case = mac_case(1, "cut 50/20, order kept")
     alignment = aligned(case, default_encoder)
     assert alignment.mode == "continuum"
-    _, recall, f1, _, _ = prf(counts(case.gold, [(tuple(p.src), tuple(p.tgt))
-                                                 for p in alignment.pairs]))
+    _, recall, f1, _, _ = prf(pair_counts(case, alignment.pairs))
     assert recall >= 0.48 and f1 >= 0.53, (recall, f1)
 
 
@@ -431,13 +434,13 @@ def test_half_of_a_split_linked_to_the_orphan_beside_it_moves_to_its_bead(defaul
     (0.1.12: 13 orphans linked, link precision 0.808, recall 0.766; 0.1.13 9, 0.863, 0.818).
     Since 0.1.17 an orphan taken into a neighbour's bead leaves it when CC-CEDICT finds less
     of it in the bead's English than of a typical pair: 3, 0.938, 0.792."""
-    from coverage import counts, prf, unmatched
+    from coverage import prf, unmatched
 
     case = mac_case(5, "news-like: keep 30%, cut 10%, shuffled")
     pairs = aligned(case, default_encoder).pairs
     orphans = unmatched(case.gold, 0)
     linked = [i for p in pairs if p.tgt for i in p.src if i in orphans]
-    precision, recall = prf(counts(case.gold, [(tuple(p.src), tuple(p.tgt)) for p in pairs]))[:2]
+    precision, recall = prf(pair_counts(case, pairs))[:2]
     assert len(orphans) == 128
     assert len(linked) <= 5 and precision >= 0.91 and recall >= 0.78, (linked, precision, recall)
 
