@@ -134,11 +134,20 @@ def _unit_interval(text: str) -> float:
     return value
 
 
+BAR_DELAY = 0.5
+"""Seconds a counted step runs before its bar shows. A step the cache made nearly free
+(a side's windows from cached token sums, the fast model's steps replayed once e5 is done)
+would otherwise flash a bar with a rate like 1,700,000 text/s."""
+
+
 class _Bar:
     """Turns pipeline progress callbacks into one tqdm bar per stage of real work.
 
     The pipeline reports only work it does (a warm cache reports no embedding),
-    so a bar opens on a stage's first report and its rate and ETA are real.
+    so a bar opens on a stage's first report and its rate and ETA are real; a
+    counted step shows only once it has run ``BAR_DELAY`` seconds, and a stage first
+    reported finished (the alignment closing after the unsupported spans) shows none.
+    The alignment is one step: its bar shows the time it has taken, not a rate.
     """
 
     def __init__(self) -> None:
@@ -148,12 +157,20 @@ class _Bar:
         if stage != self.stage:
             self.close()
             self.stage = stage
-            unit = "sent" if stage.startswith("embedding") else "step" if stage == "aligning" else "text"
-            self.bar = tqdm(total=total, desc=stage, unit=unit,
-                            leave=False, file=sys.stderr)
-        self.bar.total = total
-        self.bar.n = done
-        self.bar.refresh()
+            if done < total:
+                self.bar = self._open(stage, total)
+        if self.bar is not None:
+            self.bar.total = total
+            self.bar.update(done - self.bar.n)
+
+    @staticmethod
+    def _open(stage: str, total: int) -> tqdm:
+        if stage == "aligning":
+            return tqdm(total=total, desc=stage, bar_format="{desc}: {elapsed}", leave=False,
+                        file=sys.stderr)
+        unit = "sent" if stage.startswith("embedding") else "text"
+        return tqdm(total=total, desc=stage, unit=unit, leave=False, file=sys.stderr,
+                    delay=BAR_DELAY)
 
     def close(self) -> None:
         if self.bar is not None:

@@ -314,3 +314,45 @@ def test_demo_lists_claims_not_captions(tmp_path, capsys, flagship):
     assert "新華社記者 王曄 攝" not in claims  # a byline
     assert "新華社上海7月26日電" not in claims  # a dateline
     assert "date 2025-07-27" not in claims
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """tqdm's clock, moved by hand: a bar's delay and rate without sleeping."""
+    import tqdm.std
+    now = [1000.0]
+    monkeypatch.setattr(tqdm.std, "time", lambda: now[0])
+    return now
+
+
+def test_a_step_the_cache_made_nearly_free_shows_no_bar(capsys, clock):
+    bar = cli._Bar()
+    bar("source windows (use-m3)", 0, 300)
+    clock[0] += 0.01
+    bar("source windows (use-m3)", 300, 300)
+    bar("aligning", 0, 1)
+    bar.close()
+    err = capsys.readouterr().err
+    assert "windows" not in err and "aligning: 00:00" in err
+
+
+def test_a_long_step_shows_its_own_rate(capsys, clock):
+    bar = cli._Bar()
+    bar("embedding (e5-small)", 0, 1000)
+    for done in (100, 200, 300):
+        clock[0] += 1.0
+        bar("embedding (e5-small)", done, 1000)
+    err = capsys.readouterr().err
+    assert "embedding (e5-small)" in err and "300/1000" in err
+    assert "100.00sent/s" in err
+
+
+def test_a_stage_first_reported_finished_opens_no_bar(capsys, clock):
+    bar = cli._Bar()
+    bar("unsupported spans", 0, 5)
+    clock[0] += 2.0
+    bar("unsupported spans", 5, 5)
+    capsys.readouterr()
+    bar("aligning", 1, 1)
+    bar.close()
+    assert "aligning" not in capsys.readouterr().err
