@@ -24,6 +24,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench_alignment import beads_of
 from bench_continuum import gold_documents
 from coverage import SETTINGS, counts, make_case, prf
 from tune_parallel import changed, grid
@@ -62,7 +63,7 @@ def main() -> None:
             total, per_doc = np.zeros(9), []
             for inputs, gold in prepared:
                 pairs = ContinuumAligner(v).align(inputs)
-                c = counts(gold, [(tuple(p.src), tuple(p.tgt)) for p in pairs])
+                c = counts(gold, beads_of(pairs))
                 total += c
                 per_doc.append(prf(c)[2])
             lp, lr, lf, us, ut = prf(total)

@@ -232,9 +232,10 @@ def aligned(case, encoder, mode: str = "auto"):
 
 def pair_counts(case, pairs) -> np.ndarray:
     """Link and unmatched counts (``coverage.counts``) of aligned ``pairs`` on a made case."""
+    from bench_alignment import beads_of
     from coverage import counts
 
-    return counts(case.gold, [(tuple(p.src), tuple(p.tgt)) for p in pairs])
+    return counts(case.gold, beads_of(pairs))
 
 
 def case_counts(case, encoder, mode: str) -> np.ndarray:
