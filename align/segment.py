@@ -133,8 +133,9 @@ def _cut(paragraph: str, cuts: list[int]) -> list[str]:
     """Slices of the paragraph between cut points, stripped, empty ones dropped.
 
     A slice with no letter, digit or Han character — a closing quote or bracket
-    a splitter left behind (pysbd after ``wrestling.'``, or ``。 ”`` with a
-    space) — belongs to the sentence it closes: it joins the slice before it.
+    a splitter left behind (pysbd after ``sailing.'`` ending a paragraph, or
+    ``。 ”`` with a space) — belongs to the sentence it closes: it joins the slice
+    before it.
     """
     spans: list[list[int]] = []
     for a, b in pairwise([0, *cuts, len(paragraph)]):
